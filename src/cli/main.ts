@@ -1,0 +1,171 @@
+/**
+ * `civindex` — the command line. Every subcommand calls the same services as the HTTP API.
+ * Results go to stdout, diagnostics to stderr; unknown commands and any failure exit 1.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import { Command, CommanderError } from 'commander'
+import { loadConfig, type Config } from '../config.js'
+import { openDatabase, ensureTemplate, type DatabaseHandle } from '../db/client.js'
+import type { Actor } from '../db/queries/audit.js'
+import { formatIssue } from '../domain/errors.js'
+import { countNodes, setRef, standardsOf } from '../domain/indicator-set/model.js'
+import { invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../services/indicator-sets.js'
+import { createUser, listUsers } from '../services/users.js'
+import { startServer } from '../http/server.js'
+import { reportError } from './output.js'
+
+const cliActor = (): Actor => ({ id: null, name: `cli:${os.userInfo().username}` })
+const out = (line: string): void => void process.stdout.write(`${line}\n`)
+const err = (line: string): void => void process.stderr.write(`${line}\n`)
+
+async function withDatabase<T>(config: Config, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    return await fn(handle)
+  } finally {
+    await handle.close()
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+  }
+}
+
+class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('civindex')
+    .description('第三方文明程度指数测评系统 — civility index evaluation engine')
+    .showHelpAfterError()
+    .exitOverride()
+
+  program
+    .command('serve')
+    .description('serve the HTTP API (PORT, HOST; embedded database unless DATABASE_URL is set)')
+    .action(async () => {
+      await startServer(loadConfig()) // the open server keeps the process alive until a signal
+    })
+
+  const db = program.command('db').description('database maintenance')
+  db.command('template')
+    .description('prepare the migrated template that makes fresh embedded databases start fast (run by npm install)')
+    .action(async () => out(`embedded database template: ${await ensureTemplate()}`))
+  db.command('migrate')
+    .description('apply pending migrations')
+    .action(async () => {
+      const config = loadConfig()
+      await withDatabase(config, async (h) => out(`migrations applied (${h.engine}: ${h.location})`))
+    })
+
+  const indicators = program.command('indicators').description('indicator sets (测评体系)')
+  indicators
+    .command('validate')
+    .description('check indicator-set files; print every problem; store nothing')
+    .argument('<files...>')
+    .action((files: string[]) => {
+      let failed = 0
+      for (const file of files) {
+        const outcome = validateIndicatorSet(readText(file))
+        if (outcome.ok) {
+          const kinds = new Map<string, number>()
+          for (const s of standardsOf(outcome.set)) kinds.set(s.rule.kind, (kinds.get(s.rule.kind) ?? 0) + 1)
+          const { indicators: ni, standards: ns } = countNodes(outcome.set)
+          const byKind = [...kinds].map(([k, n]) => `${k} ${n}`).join(', ')
+          out(`${file}: ok — ${setRef(outcome.set)} ${outcome.set.name}: ${ni} indicators, ${ns} standards (${byKind})`)
+        } else {
+          failed++
+          for (const issue of outcome.issues) err(formatIssue(file, issue))
+          err(`${file}: ${outcome.issues.length} problem(s)`)
+        }
+      }
+      if (failed > 0) throw new ExitCode(1)
+    })
+
+  indicators
+    .command('load')
+    .description('validate and store indicator sets (all files are checked before any is stored)')
+    .argument('<files...>')
+    .action(async (files: string[]) => {
+      const parsed = files.map((file) => {
+        const text = readText(file)
+        return { file, text, outcome: validateIndicatorSet(text) }
+      })
+      const bad = parsed.filter((p) => !p.outcome.ok)
+      if (bad.length > 0) {
+        for (const p of bad) if (!p.outcome.ok) for (const issue of p.outcome.issues) err(formatIssue(p.file, issue))
+        err(`nothing stored: ${bad.length} file(s) have problems`)
+        throw new ExitCode(1)
+      }
+      await withDatabase(loadConfig(), async ({ db }) => {
+        for (const p of parsed) {
+          if (!p.outcome.ok) throw invalid(p.outcome.issues)
+          const result = await loadIndicatorSet(db, p.outcome.set, p.text, cliActor())
+          out(`${p.file}: ${result.status === 'created' ? 'loaded' : 'already loaded, unchanged'} ${result.set.ref} (${result.set.standards} standards)`)
+        }
+      })
+    })
+
+  indicators
+    .command('list')
+    .description('list stored indicator sets')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      await withDatabase(loadConfig(), async ({ db }) => {
+        const sets = await listIndicatorSets(db)
+        if (opts.json) return out(JSON.stringify(sets, null, 2))
+        if (sets.length === 0) return out('no indicator sets loaded')
+        for (const s of sets) out(`${s.ref}\t${s.name}\t${s.indicators} indicators, ${s.standards} standards\t${s.components.map((c) => `${c.name} ${c.weight}`).join(' / ')}`)
+      })
+    })
+
+  const users = program.command('users').description('users and their tokens')
+  users
+    .command('add')
+    .description('create a user and print its token (shown only once)')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--role <role>', 'admin | evaluator | reviewer | leader | unit')
+    .option('--unit <code>', 'for the unit role: the unit code')
+    .action(async (opts: { name: string; role: string; unit?: string }) => {
+      await withDatabase(loadConfig(), async ({ db }) => {
+        const user = await createUser(db, { name: opts.name, role: opts.role, unit: opts.unit ?? null }, cliActor())
+        err(`created user ${user.id} (${user.name}, ${user.role}); the token below is shown only once:`)
+        out(user.token)
+      })
+    })
+  users
+    .command('list')
+    .description('list users (tokens are never shown again)')
+    .action(async () => {
+      await withDatabase(loadConfig(), async ({ db }) => {
+        for (const u of await listUsers(db)) out(`${u.id}\t${u.name}\t${u.role}${u.unitCode ? `\t${u.unitCode}` : ''}${u.disabled ? '\t(disabled)' : ''}`)
+      })
+    })
+
+  return program
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof ExitCode) return error.code
+    if (error instanceof CommanderError) {
+      // Help and version print and succeed; every other commander error has been printed.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 1
+    }
+    reportError(error)
+    return 1
+  }
+}

@@ -1,0 +1,31 @@
+import { desc, sql } from 'drizzle-orm'
+import type { Queryable } from '../client.js'
+import { auditLog } from '../schema/index.js'
+import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js'
+
+export interface Actor {
+  id: number | null
+  name: string
+}
+
+export interface AuditEntry {
+  action: string
+  entity: string
+  entityKey: string
+  details: Record<string, unknown>
+}
+
+/**
+ * Appends to the hash chain. Call inside the transaction that makes the change, so the entry
+ * and the change commit together. The advisory lock keeps concurrent writers from forking the
+ * chain (both reading the same previous hash).
+ */
+export async function appendAudit(tx: Queryable, actor: Actor, entry: AuditEntry): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(726355)`)
+  const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1)
+  const prevHash = last?.hash ?? null
+  const at = new Date()
+  const body = { at: at.toISOString(), actor: actor.name, actorId: actor.id, ...entry }
+  const hash = sha256Hex(`${prevHash ?? ''}\n${canonicalJson(body)}`)
+  await tx.insert(auditLog).values({ at, actorId: actor.id, actor: actor.name, ...entry, prevHash, hash })
+}

@@ -1,0 +1,54 @@
+/**
+ * Builds the whole application without listening, so tests use `app.inject()` and the server
+ * entry (server.ts) only adds `listen` and signal handling.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { typeboxValidatorCompiler } from './validator.js'
+import type { Config } from '../config.js'
+import type { DatabaseHandle } from '../db/client.js'
+import errors from './plugins/errors.js'
+import database from './plugins/database.js'
+import auth from './plugins/auth.js'
+import docs from './plugins/docs.js'
+import health from './routes/health.js'
+import indicatorSets from './routes/indicator-sets.js'
+import users from './routes/users.js'
+import './types.js'
+
+export interface BuildOptions {
+  config: Config
+  /** An open database to use instead of opening one from the config (tests). */
+  database?: DatabaseHandle
+  /** Log requests (default: by config.logLevel). */
+  logger?: boolean
+}
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization'] },
+    bodyLimit: config.bodyLimit,
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(typeboxValidatorCompiler)
+
+  await app.register(
+    fp(
+      async (instance) => {
+        instance.decorate('config', config)
+      },
+      { name: 'config' },
+    ),
+  )
+  await app.register(errors)
+  await app.register(database, options.database ? { database: options.database } : {})
+  await app.register(auth)
+  await app.register(docs)
+  await app.register(health)
+  await app.register(users)
+  await app.register(indicatorSets)
+  await app.ready()
+  return app
+}
