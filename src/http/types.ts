@@ -13,6 +13,12 @@ export interface AuthUser {
 /** What a route allows: the roles listed, or anyone without a token. */
 export type Access = readonly Role[] | 'public'
 
+export interface RouteAccess {
+  method: string
+  url: string
+  access: Access
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access
@@ -21,6 +27,8 @@ declare module 'fastify' {
     user: AuthUser | null
   }
   interface FastifyInstance {
+    /** Who may call each /api route, as declared (tests walk it to prove 401 and 403). */
+    routeAccess: RouteAccess[]
     config: Config
     database: DatabaseHandle
     db: Database

@@ -29,3 +29,19 @@ export async function appendAudit(tx: Queryable, actor: Actor, entry: AuditEntry
   const hash = sha256Hex(`${prevHash ?? ''}\n${canonicalJson(body)}`)
   await tx.insert(auditLog).values({ at, actorId: actor.id, actor: actor.name, ...entry, prevHash, hash })
 }
+
+/**
+ * Recomputes the chain from the first entry. Returns null when every hash matches, or the id
+ * of the first entry whose hash or link does not (an edit made behind the trigger's back).
+ */
+export async function verifyAuditChain(db: Queryable): Promise<{ checked: number; brokenAt: number | null }> {
+  const rows = await db.select().from(auditLog).orderBy(auditLog.id)
+  let prev: string | null = null
+  for (const row of rows) {
+    const body = { at: row.at.toISOString(), actor: row.actor, actorId: row.actorId, action: row.action, entity: row.entity, entityKey: row.entityKey, details: row.details }
+    const expected = sha256Hex(`${prev ?? ''}\n${canonicalJson(body)}`)
+    if (row.prevHash !== prev || row.hash !== expected) return { checked: rows.length, brokenAt: row.id }
+    prev = row.hash
+  }
+  return { checked: rows.length, brokenAt: null }
+}

@@ -6,15 +6,19 @@
 import fp from 'fastify-plugin'
 import { DomainError } from '../../domain/errors.js'
 import { authenticate } from '../../services/users.js'
+import type { RouteAccess } from '../types.js'
 
 export default fp(
   async (app) => {
     app.decorateRequest('user', null)
+    const table: RouteAccess[] = []
+    app.decorate('routeAccess', table)
 
     app.addHook('onRoute', (route) => {
       if (!route.url.startsWith('/api/')) return
       const access = route.config?.access
       if (access === undefined) throw new Error(`route ${String(route.method)} ${route.url} does not declare config.access`)
+      for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access })
     })
 
     app.addHook('onRequest', async (request) => {
