@@ -75,7 +75,15 @@ export function buildProgram(): Command {
     .action((files: string[]) => {
       let failed = 0
       for (const file of files) {
-        const outcome = validateIndicatorSet(readText(file))
+        let text: string
+        try {
+          text = readText(file)
+        } catch (error) {
+          failed++
+          err(error instanceof Error ? error.message : String(error))
+          continue
+        }
+        const outcome = validateIndicatorSet(text)
         if (outcome.ok) {
           const kinds = new Map<string, number>()
           for (const s of standardsOf(outcome.set)) kinds.set(s.rule.kind, (kinds.get(s.rule.kind) ?? 0) + 1)
