@@ -10,7 +10,12 @@ import { openDatabase, ensureTemplate, type DatabaseHandle } from '../db/client.
 import type { Actor } from '../db/queries/audit.js'
 import { formatIssue } from '../domain/errors.js'
 import { countNodes, setRef, standardsOf } from '../domain/indicator-set/model.js'
-import { invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../services/indicator-sets.js'
+import { getIndicatorSet, invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../services/indicator-sets.js'
+import { getRound, listRoundSummaries, loadRound } from '../services/rounds.js'
+import { importRecords } from '../services/records.js'
+import { computeRanking } from '../services/scoring.js'
+import type { RoundDefinition } from '../domain/round/validate.js'
+import { rankingTable } from './ranking-table.js'
 import { createUser, listUsers } from '../services/users.js'
 import { startServer } from '../http/server.js'
 import { reportError } from './output.js'
@@ -133,6 +138,76 @@ export function buildProgram(): Command {
         if (opts.json) return out(JSON.stringify(sets, null, 2))
         if (sets.length === 0) return out('no indicator sets loaded')
         for (const s of sets) out(`${s.ref}\t${s.name}\t${s.indicators} indicators, ${s.standards} standards\t${s.components.map((c) => `${c.name} ${c.weight}`).join(' / ')}`)
+      })
+    })
+
+  const round = program.command('round').description('evaluation rounds (测评轮次)')
+  round
+    .command('load')
+    .description('load a round file: groups, units and their heads, points, consequence rules')
+    .argument('<file>')
+    .action(async (file: string) => {
+      const text = readText(file)
+      await withDatabase(loadConfig(), async ({ db }) => {
+        const result = await loadRound(db, text, cliActor())
+        const r = result.round
+        const verb = { created: 'loaded', updated: 'updated', unchanged: 'already loaded, unchanged' }[result.status]
+        out(`${file}: ${verb} round ${r.code} ${r.name} (${r.indicatorSet}; ${r.groups.map((g) => `${g.name} ${g.units}`).join(', ')} units; ${r.points} points)`)
+      })
+    })
+  round
+    .command('list')
+    .description('list rounds')
+    .action(async () => {
+      await withDatabase(loadConfig(), async ({ db }) => {
+        const rounds = await listRoundSummaries(db)
+        if (rounds.length === 0) return out('no rounds loaded')
+        for (const r of rounds) out(`${r.code}\t${r.status}\t${r.series}\t${r.period.from}–${r.period.to}\t${r.name}`)
+      })
+    })
+
+  program
+    .command('import')
+    .description('import visits, findings and scores into a round from a JSON data file (all or nothing)')
+    .argument('<round>')
+    .argument('<file>')
+    .action(async (roundCode: string, file: string) => {
+      if (!/\.json$/i.test(file)) throw new Error(`${file}: the data file must be .json (the SPEC §6.1 record kinds)`)
+      let data: unknown
+      try {
+        data = JSON.parse(readText(file)) as unknown
+      } catch (error) {
+        if (error instanceof SyntaxError) throw new Error(`${file} is not valid JSON: ${error.message}`)
+        throw error
+      }
+      await withDatabase(loadConfig(), async ({ db }) => {
+        try {
+          const s = await importRecords(db, roundCode, data, cliActor())
+          out(
+            `${file}: imported into ${s.round}: ${s.visits.added} visits (${s.visits.unchanged} already there), ${s.findings.added} findings (${s.findings.unchanged} already there), ` +
+              `${s.externalScores} external scores, ${s.measures} measures, ${s.directScores} direct scores`,
+          )
+        } catch (error) {
+          reportError(error, file)
+          throw new ExitCode(1)
+        }
+      })
+    })
+
+  program
+    .command('score')
+    .description('compute the ranking of a round (a readable table, or the JSON of SPEC §4.5)')
+    .argument('<round>')
+    .option('--json', 'print the ranking JSON')
+    .action(async (roundCode: string, opts: { json?: boolean }) => {
+      await withDatabase(loadConfig(), async ({ db }) => {
+        const result = await computeRanking(db, roundCode)
+        if (opts.json) return out(JSON.stringify(result))
+        const r = await getRound(db, roundCode)
+        const def = r.source as RoundDefinition
+        const set = await getIndicatorSet(db, r.setCode, r.setVersion)
+        const rules = Object.fromEntries(def.groups.map((g) => [g.code, g.consequences ?? def.consequences]))
+        out(rankingTable(result, { roundName: r.name, components: set.definition.components, rules }))
       })
     })
 

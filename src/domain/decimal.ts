@@ -2,13 +2,19 @@
  * Exact decimal arithmetic for scores and money.
  *
  * Every score, weight and amount in civindex is a decimal string at the edges and a
- * `Decimal` (decimal.js, 40 significant digits) inside computations. Binary floats never
+ * `Decimal` (decimal.js, 50 significant digits) inside computations. Binary floats never
  * touch them: 0.85 × 87.63 + 0.15 × 92.53 is exactly 88.365 here and rounds half up to
  * 88.37, where IEEE doubles give 88.36499… and round the wrong way.
+ *
+ * Divisions (a mean over visits, Σ score / Σ points) can repeat forever, so a total that is
+ * exactly x.xx5 as a fraction may be computed as x.xx4999…9 in the 50th digit. Publication
+ * rounding therefore first snaps to 40 significant digits (10 guard digits), then rounds half
+ * up to 2 decimals. A value genuinely within 10⁻³⁸ of a boundary without being on it would need
+ * denominators far beyond anything visit counts and points produce.
  */
 import { Decimal as DecimalJs } from 'decimal.js'
 
-export const Decimal = DecimalJs.clone({ precision: 40, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 })
+export const Decimal = DecimalJs.clone({ precision: 50, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -50, toExpPos: 50 })
 export type Decimal = InstanceType<typeof Decimal>
 
 /** Plain decimal notation: optional sign, digits, optional fraction. No exponent, no spaces. */
@@ -32,7 +38,7 @@ export function canonical(value: string | Decimal): string {
 
 /** Half-up (四舍五入) rounding to 2 decimals, as text with exactly 2 decimals. */
 export function round2(value: Decimal): string {
-  return value.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2)
+  return value.toSignificantDigits(40, Decimal.ROUND_HALF_UP).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2)
 }
 
 export function sum(values: readonly Decimal[]): Decimal {

@@ -15,6 +15,7 @@ import docs from './plugins/docs.js'
 import health from './routes/health.js'
 import indicatorSets from './routes/indicator-sets.js'
 import users from './routes/users.js'
+import rounds from './routes/rounds.js'
 import './types.js'
 
 export interface BuildOptions {
@@ -49,6 +50,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(health)
   await app.register(users)
   await app.register(indicatorSets)
+  await app.register(rounds)
   await app.ready()
   return app
 }

@@ -1,0 +1,162 @@
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm'
+import type { Queryable } from '../client.js'
+import { directScores, externalScores, indicatorSets, measures, points, publications, roundGroups, roundMembers, rounds, units, visits } from '../schema/index.js'
+import type { RoundDefinition } from '../../domain/round/validate.js'
+import type { RoundStatus } from '../schema/index.js'
+
+export interface RoundRow {
+  id: number
+  code: string
+  series: string
+  name: string
+  indicatorSetId: number
+  setCode: string
+  setVersion: string
+  periodFrom: string
+  periodTo: string
+  evaluator: string
+  status: RoundStatus
+  revision: number
+  source: unknown
+}
+
+const roundColumns = {
+  id: rounds.id,
+  code: rounds.code,
+  series: rounds.series,
+  name: rounds.name,
+  indicatorSetId: rounds.indicatorSetId,
+  setCode: indicatorSets.code,
+  setVersion: indicatorSets.version,
+  periodFrom: rounds.periodFrom,
+  periodTo: rounds.periodTo,
+  evaluator: rounds.evaluator,
+  status: rounds.status,
+  revision: rounds.revision,
+  source: rounds.source,
+}
+
+export async function findRound(db: Queryable, code: string): Promise<RoundRow | null> {
+  const [row] = await db.select(roundColumns).from(rounds).innerJoin(indicatorSets, eq(indicatorSets.id, rounds.indicatorSetId)).where(eq(rounds.code, code)).limit(1)
+  return row ?? null
+}
+
+export async function listRounds(db: Queryable): Promise<RoundRow[]> {
+  return db.select(roundColumns).from(rounds).innerJoin(indicatorSets, eq(indicatorSets.id, rounds.indicatorSetId)).orderBy(asc(rounds.series), asc(rounds.periodFrom), asc(rounds.code))
+}
+
+/** Whether anything has been recorded for the round (then its definition is frozen). */
+export async function roundHasData(db: Queryable, roundId: number): Promise<boolean> {
+  const checks = [
+    db.select({ one: sql`1` }).from(visits).where(eq(visits.roundId, roundId)).limit(1),
+    db.select({ one: sql`1` }).from(externalScores).where(eq(externalScores.roundId, roundId)).limit(1),
+    db.select({ one: sql`1` }).from(measures).where(eq(measures.roundId, roundId)).limit(1),
+    db.select({ one: sql`1` }).from(directScores).where(eq(directScores.roundId, roundId)).limit(1),
+  ]
+  for (const check of checks) if ((await check).length > 0) return true
+  return false
+}
+
+/** Inserts or renames units by code; returns code → id for the given codes. */
+export async function upsertUnits(tx: Queryable, list: { code: string; name: string }[]): Promise<Map<string, number>> {
+  if (list.length > 0)
+    await tx
+      .insert(units)
+      .values(list)
+      .onConflictDoUpdate({ target: units.code, set: { name: sql`excluded.name` } })
+  const rows = list.length === 0 ? [] : await tx.select({ id: units.id, code: units.code }).from(units).where(inArray(units.code, list.map((u) => u.code)))
+  return new Map(rows.map((r) => [r.code, r.id]))
+}
+
+export async function upsertPoints(tx: Queryable, list: RoundDefinition['points'], unitIds: Map<string, number>): Promise<void> {
+  const CHUNK = 1000
+  for (let i = 0; i < list.length; i += CHUNK) {
+    const values = list.slice(i, i + CHUNK).map((p) => ({
+      code: p.code,
+      name: p.name,
+      pointType: p.type,
+      unitId: unitIds.get(p.unit)!,
+      address: p.address,
+      lat: p.lat,
+      lng: p.lng,
+      updatedAt: new Date(),
+    }))
+    await tx
+      .insert(points)
+      .values(values)
+      .onConflictDoUpdate({
+        target: points.code,
+        set: { name: sql`excluded.name`, pointType: sql`excluded.point_type`, unitId: sql`excluded.unit_id`, address: sql`excluded.address`, lat: sql`excluded.lat`, lng: sql`excluded.lng`, updatedAt: sql`excluded.updated_at` },
+      })
+  }
+}
+
+export async function insertRound(tx: Queryable, def: RoundDefinition, setId: number, unitIds: Map<string, number>): Promise<number> {
+  const [row] = await tx
+    .insert(rounds)
+    .values({
+      code: def.code,
+      series: def.series,
+      name: def.name,
+      indicatorSetId: setId,
+      periodFrom: def.period.from,
+      periodTo: def.period.to,
+      evaluator: def.evaluator,
+      consequences: def.consequences,
+      tiebreak: def.tiebreak,
+      source: def,
+    })
+    .returning({ id: rounds.id })
+  if (!row) throw new Error('insert into rounds returned nothing')
+  await insertGroups(tx, row.id, def, unitIds)
+  return row.id
+}
+
+async function insertGroups(tx: Queryable, roundId: number, def: RoundDefinition, unitIds: Map<string, number>): Promise<void> {
+  for (const [ordinal, g] of def.groups.entries()) {
+    const [group] = await tx
+      .insert(roundGroups)
+      .values({ roundId, code: g.code, name: g.name, weights: g.weights, consequences: g.consequences, ordinal })
+      .returning({ id: roundGroups.id })
+    if (!group) throw new Error('insert into round_groups returned nothing')
+    if (g.units.length > 0) await tx.insert(roundMembers).values(g.units.map((u) => ({ roundId, unitId: unitIds.get(u.code)!, groupId: group.id, head: u.head })))
+  }
+}
+
+/** Replaces a draft round's definition (only while nothing has been recorded for it). */
+export async function replaceRound(tx: Queryable, roundId: number, def: RoundDefinition, setId: number, unitIds: Map<string, number>): Promise<void> {
+  await tx.delete(roundMembers).where(eq(roundMembers.roundId, roundId))
+  await tx.delete(roundGroups).where(eq(roundGroups.roundId, roundId))
+  await tx
+    .update(rounds)
+    .set({
+      series: def.series,
+      name: def.name,
+      indicatorSetId: setId,
+      periodFrom: def.period.from,
+      periodTo: def.period.to,
+      evaluator: def.evaluator,
+      consequences: def.consequences,
+      tiebreak: def.tiebreak,
+      source: def,
+      updatedAt: new Date(),
+    })
+    .where(eq(rounds.id, roundId))
+  await insertGroups(tx, roundId, def, unitIds)
+}
+
+/** The rounds of a series before the given one, latest first (by period start, then code). */
+export async function earlierRoundsOfSeries(db: Queryable, round: Pick<RoundRow, 'series' | 'periodFrom' | 'code'>): Promise<RoundRow[]> {
+  return db
+    .select(roundColumns)
+    .from(rounds)
+    .innerJoin(indicatorSets, eq(indicatorSets.id, rounds.indicatorSetId))
+    .where(and(eq(rounds.series, round.series), or(lt(rounds.periodFrom, round.periodFrom), and(eq(rounds.periodFrom, round.periodFrom), lt(rounds.code, round.code)))))
+    .orderBy(desc(rounds.periodFrom), desc(rounds.code))
+}
+
+export async function latestPublicationText(db: Queryable, roundId: number): Promise<string | null> {
+  const [row] = await db.select({ text: publications.snapshotText }).from(publications).where(eq(publications.roundId, roundId)).orderBy(desc(publications.revision)).limit(1)
+  return row?.text ?? null
+}
+

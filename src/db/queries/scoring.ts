@@ -1,0 +1,103 @@
+/**
+ * What scoring needs from the database, aggregated there: never a finding row per JS object.
+ *
+ * Evidence per (unit, standard). With D_v = Σ over visit v's findings of
+ * (deduction ?? per × count), the inner query groups findings by (unit, standard, visit)
+ * into explicit = Σ deduction and plain = Σ count where no deduction was given, so
+ * D_v = explicit + per × plain without joining every finding to its standard; the outer query
+ * joins the standards once per (unit, standard, visit) and sums D_v and min(points, D_v).
+ * Rejected findings do not count.
+ */
+import { sql } from 'drizzle-orm'
+import type { Queryable } from '../client.js'
+import { queryRows, toCount } from '../sql.js'
+
+export interface EvidenceRow {
+  unitId: number
+  standardId: number
+  visitsWithFindings: number
+  findings: number
+  deductions: string
+  capped: string
+}
+
+export async function evidenceByUnitStandard(db: Queryable, roundId: number): Promise<EvidenceRow[]> {
+  const rows = await queryRows<{ unit_id: unknown; standard_id: unknown; visits_with_findings: unknown; findings: unknown; deductions: unknown; capped: unknown }>(
+    db,
+    sql`
+      with per_visit as (
+        select f.unit_id, f.standard_id, f.visit_id,
+               sum(f.count) as n,
+               coalesce(sum(f.deduction), 0) as explicit,
+               coalesce(sum(f.count) filter (where f.deduction is null), 0) as plain
+        from findings f
+        where f.round_id = ${roundId} and f.status <> 'rejected'
+        group by f.unit_id, f.standard_id, f.visit_id
+      )
+      select pv.unit_id, pv.standard_id,
+             count(*)::int as visits_with_findings,
+             sum(pv.n)::int as findings,
+             sum(pv.explicit + coalesce((s.rule->>'per')::numeric, 0) * pv.plain)::text as deductions,
+             sum(least(s.points, pv.explicit + coalesce((s.rule->>'per')::numeric, 0) * pv.plain))::text as capped
+      from per_visit pv
+      join indicator_nodes s on s.id = pv.standard_id
+      group by pv.unit_id, pv.standard_id`,
+  )
+  return rows.map((r) => ({
+    unitId: toCount(r.unit_id),
+    standardId: toCount(r.standard_id),
+    visitsWithFindings: toCount(r.visits_with_findings),
+    findings: toCount(r.findings),
+    deductions: String(r.deductions),
+    capped: String(r.capped),
+  }))
+}
+
+export async function visitCounts(db: Queryable, roundId: number): Promise<{ unitId: number; pointType: string; visits: number }[]> {
+  const rows = await queryRows<{ unit_id: unknown; point_type: string; n: unknown }>(
+    db,
+    sql`select unit_id, point_type, count(*)::int as n from visits where round_id = ${roundId} group by unit_id, point_type`,
+  )
+  return rows.map((r) => ({ unitId: toCount(r.unit_id), pointType: r.point_type, visits: toCount(r.n) }))
+}
+
+export async function unitValues(db: Queryable, roundId: number) {
+  const external = await queryRows<{ unit_id: unknown; component: string; value: string }>(
+    db,
+    sql`select unit_id, component, value::text as value from external_scores where round_id = ${roundId}`,
+  )
+  const measured = await queryRows<{ unit_id: unknown; standard_id: unknown; value: string }>(
+    db,
+    sql`select unit_id, standard_id, value::text as value from measures where round_id = ${roundId}`,
+  )
+  const direct = await queryRows<{ unit_id: unknown; standard_id: unknown; value: string }>(
+    db,
+    sql`select unit_id, standard_id, value::text as value from direct_scores where round_id = ${roundId}`,
+  )
+  return {
+    external: external.map((r) => ({ unitId: toCount(r.unit_id), component: r.component, value: r.value })),
+    measures: measured.map((r) => ({ unitId: toCount(r.unit_id), standardId: toCount(r.standard_id), value: r.value })),
+    direct: direct.map((r) => ({ unitId: toCount(r.unit_id), standardId: toCount(r.standard_id), value: r.value })),
+  }
+}
+
+export async function roundGroupsWithMembers(db: Queryable, roundId: number) {
+  const rows = await queryRows<{ group_code: string; group_name: string; weights: string | null; consequences: string | null; ordinal: unknown; unit_id: unknown; unit_code: string; unit_name: string; head: string | null }>(
+    db,
+    sql`select g.code as group_code, g.name as group_name, g.weights::text as weights, g.consequences::text as consequences, g.ordinal,
+               u.id as unit_id, u.code as unit_code, u.name as unit_name, m.head
+        from round_groups g
+        join round_members m on m.group_id = g.id
+        join units u on u.id = m.unit_id
+        where g.round_id = ${roundId}
+        order by g.ordinal, u.code`,
+  )
+  // jsonb is read as text: the two drivers decode raw json differently.
+  return rows.map((r) => ({
+    ...r,
+    weights: r.weights === null ? null : (JSON.parse(r.weights) as Record<string, string> | null),
+    consequences: r.consequences === null ? null : (JSON.parse(r.consequences) as unknown),
+    ordinal: toCount(r.ordinal),
+    unit_id: toCount(r.unit_id),
+  }))
+}

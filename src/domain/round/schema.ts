@@ -1,0 +1,80 @@
+/**
+ * The round file (SPEC §6.1) as a TypeBox schema: shape only. Selectors, lists and everything
+ * that needs the indicator set are checked in validate.ts.
+ */
+import Type from 'typebox'
+import { NodeCode } from '../indicator-set/schema.js'
+
+const Text = Type.String({ minLength: 1 })
+const DecimalText = Type.String({ minLength: 1 })
+const Code = Type.String({ pattern: '^[^\\s@]+$', maxLength: 64 })
+
+export const ConsequencesSchema = Type.Object(
+  {
+    minGroupSize: Type.Optional(Type.Unknown()),
+    transfers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            payer: Type.Unknown(),
+            payee: Type.Unknown(),
+            amount: DecimalText,
+            ties: Type.Optional(Type.Union([Type.Literal('split'), Type.Literal('skip')])),
+            note: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    lists: Type.Optional(Type.Object({ red: Type.Optional(Type.Unknown()), black: Type.Optional(Type.Unknown()) }, { additionalProperties: false })),
+    selfCriticism: Type.Optional(Type.Unknown()),
+    escalation: Type.Optional(Type.Array(Text)),
+  },
+  { additionalProperties: false },
+)
+
+export const RoundFileSchema = Type.Object(
+  {
+    code: Code,
+    series: Code,
+    name: Text,
+    indicatorSet: Type.String({ minLength: 3, description: 'code@version' }),
+    period: Type.Object({ from: Type.String(), to: Type.String() }, { additionalProperties: false }),
+    evaluator: Text,
+    tiebreak: Type.Optional(Type.Array(Type.String())),
+    consequences: Type.Optional(ConsequencesSchema),
+    groups: Type.Array(
+      Type.Object(
+        {
+          code: Code,
+          name: Text,
+          weights: Type.Optional(Type.Record(Type.String(), DecimalText)),
+          consequences: Type.Optional(ConsequencesSchema),
+          units: Type.Array(
+            Type.Object({ code: Code, name: Text, head: Type.Optional(Type.String()) }, { additionalProperties: false }),
+            { minItems: 1 },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    points: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            code: Code,
+            name: Text,
+            type: NodeCode,
+            unit: Code,
+            address: Type.Optional(Type.String()),
+            lat: Type.Optional(DecimalText),
+            lng: Type.Optional(DecimalText),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)

@@ -1,0 +1,162 @@
+/**
+ * What the scoring core takes and gives. Everything is plain data: the database layer (or a
+ * test, or the bootstrap) builds a RoundInput; scoreRound() returns the SPEC §4.5 shape.
+ * Decimals are text; counts are integers.
+ */
+import type { Component, NaPolicy, Rule } from '../indicator-set/model.js'
+
+export interface ScoringStandard {
+  code: string
+  points: string
+  rule: Rule
+  component: string
+  /** Point types where a visit-based standard applies (empty for measure and direct). */
+  pointTypes: string[]
+  /** Code of the top-level indicator above it (for effective weights and problem statistics). */
+  topCode: string
+}
+
+/**
+ * A unit's findings against one visit-based standard, aggregated over its visits. With
+ * D_v = Σ over the visit's findings of (deduction ?? per × count):
+ *   deductions       = Σ_v D_v            (scope unit: 扣完为止 over the whole unit)
+ *   cappedDeductions = Σ_v min(points, D_v) (scope point: a visit cannot lose more than the points)
+ *   visitsWithFindings = #{v : F(v) non-empty} (check and gate)
+ */
+export interface StandardEvidence {
+  visitsWithFindings: number
+  findings: number
+  deductions: string
+  cappedDeductions: string
+}
+
+export interface UnitInput {
+  code: string
+  name: string
+  /** 主要负责人, named in self-criticism duties. */
+  head: string | null
+  /** The unit's visits in the round by point type: the denominators. */
+  visitsByPointType: Record<string, number>
+  /** Evidence per standard code, only where the unit has findings against it. */
+  evidence: Record<string, StandardEvidence>
+  /** Recorded values of measure standards, by standard code. */
+  measures: Record<string, string>
+  /** Reviewer scores of direct standards, by standard code. */
+  directScores: Record<string, string>
+  /** Supplied scores of external components (0–100), by component code. */
+  external: Record<string, string>
+}
+
+export type Selector = { rank: number } | { fromBottom: number } | 'first' | 'last'
+
+export interface TransferRule {
+  payer: Selector
+  payee: Selector
+  /** Yuan, decimal text with at most 2 decimals. */
+  amount: string
+  ties: 'split' | 'skip'
+}
+
+export type RedList = { top: number } | { min: string }
+export type BlackList = { bottom: number } | { below: string }
+
+export interface Consequences {
+  /** Fewer ranked units than this: no transfers (reason recorded). */
+  minGroupSize: number
+  transfers: TransferRule[]
+  lists: { red?: RedList; black?: BlackList }
+  selfCriticism: { bottom: number } | null
+  /** Actions by consecutive rounds on the black list: [1st time, 2nd in a row, 3rd …]. */
+  escalation: string[]
+}
+
+/**
+ * Tiebreak keys, applied in order to units with equal published totals:
+ * `component:<code>` (unrounded raw score, higher first), `total` (unrounded total, higher
+ * first), `findings` (fewer findings first), `visits` (more visits first).
+ */
+export type TiebreakKey = string
+
+export interface GroupInput {
+  code: string
+  name: string
+  /** Component weight override; null = the set's weights. */
+  weights: Record<string, string> | null
+  consequences: Consequences
+  units: UnitInput[]
+}
+
+/** What is known of a unit from earlier rounds of the series, for rank change and escalation. */
+export interface UnitHistory {
+  /** Rank in the previous round of the series in the same group; null = not ranked there (or not in it). */
+  previousRank: number | null
+  /** How many consecutive published rounds, ending with the previous one, had the unit on the black list. */
+  blackListStreak: number
+}
+
+export interface RoundInput {
+  code: string
+  indicatorSet: string
+  naPolicy: NaPolicy
+  components: Component[]
+  standards: ScoringStandard[]
+  groups: GroupInput[]
+  tiebreak: TiebreakKey[]
+  /** By unit code. Missing = no history (change "new", streak 0). */
+  history: Record<string, UnitHistory>
+}
+
+export interface RankedUnit {
+  unit: string
+  name: string
+  rank: number
+  tied: boolean
+  total: string
+  components: Record<string, string>
+  findings: number
+  visits: number
+  change: string
+  /** Unrounded values, for tiebreaks, audits and the credibility analysis. */
+  exact: { total: string; components: Record<string, string> }
+  /** Position counted from the bottom (1 = last). */
+  bottom: number
+}
+
+export interface UnrankedUnit {
+  unit: string
+  name: string
+  reason: string
+}
+
+export interface Transfer {
+  payer: string
+  payee: string
+  amount: string
+  rule: number
+}
+
+export interface Withheld {
+  rule: number
+  reason: string
+}
+
+export interface GroupResult {
+  code: string
+  name: string
+  weights: Record<string, string>
+  ranking: RankedUnit[]
+  unranked: UnrankedUnit[]
+  transfers: Transfer[]
+  withheld: Withheld[]
+  lists: { red: string[]; black: string[] }
+  selfCriticism: string[]
+  selfCriticismDuties: { unit: string; name: string; head: string | null }[]
+  escalation: { unit: string; name: string; consecutive: number; action: string | null }[]
+}
+
+export interface RoundResult {
+  round: string
+  indicatorSet: string
+  status: 'computed'
+  groups: GroupResult[]
+}

@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { getRoundSummary, listRoundSummaries, loadRound } from '../../services/rounds.js'
+import { importRecords } from '../../services/records.js'
+import { computeRanking } from '../../services/scoring.js'
+import { actorOf } from '../actor.js'
+import { problems } from '../schemas.js'
+import { ALL_ROLES } from '../types.js'
+
+const RoundSummarySchema = Type.Object({
+  code: Type.String(),
+  series: Type.String(),
+  name: Type.String(),
+  indicatorSet: Type.String(),
+  period: Type.Object({ from: Type.String(), to: Type.String() }),
+  evaluator: Type.String(),
+  status: Type.String(),
+  revision: Type.Integer(),
+  groups: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), units: Type.Integer() })),
+  points: Type.Integer(),
+})
+const Params = Type.Object({ code: Type.String() })
+
+/** The round file arrives as YAML or JSON text, read without binary floats (like indicator sets). */
+const roundFiles: FastifyPluginAsync = async (app) => {
+  app.addContentTypeParser(['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+    done(null, body)
+  })
+  app.post(
+    '/api/v1/rounds',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        summary: 'Load a round file (YAML or JSON body, SPEC §6.1)',
+        description: 'Creates the round with its groups, units and points. Reloading identical content is a no-op; a draft round without data may be changed; otherwise 409.',
+        tags: ['rounds'],
+        consumes: ['application/yaml', 'application/json'],
+        response: { 200: Type.Object({ status: Type.String(), round: RoundSummarySchema }), 201: Type.Object({ status: Type.String(), round: RoundSummarySchema }), ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const result = await loadRound(app.db, typeof request.body === 'string' ? request.body : '', actorOf(request))
+      return reply.code(result.status === 'created' ? 201 : 200).send(result)
+    },
+  )
+}
+
+const rounds: FastifyPluginAsync = async (app) => {
+  await app.register(roundFiles)
+
+  app.get(
+    '/api/v1/rounds',
+    { config: { access: ALL_ROLES }, schema: { summary: 'List rounds', tags: ['rounds'], response: { 200: Type.Array(RoundSummarySchema), ...problems(401, 403) } } },
+    async () => listRoundSummaries(app.db),
+  )
+
+  app.get(
+    '/api/v1/rounds/:code',
+    { config: { access: ALL_ROLES }, schema: { summary: 'One round', tags: ['rounds'], params: Params, response: { 200: RoundSummarySchema, ...problems(401, 403, 404) } } },
+    async (request) => getRoundSummary(app.db, request.params.code),
+  )
+
+  app.post(
+    '/api/v1/rounds/:code/records',
+    {
+      config: { access: ['admin', 'evaluator'] },
+      schema: {
+        summary: 'Add a batch of records (visits, findings, externalScores, measures, directScores)',
+        description:
+          'All or nothing: any bad record rejects the batch with every problem listed (index, field, reason). Visits and findings carry client-generated UUIDs; resending the same record is a no-op, the same id with other content is 409.',
+        tags: ['rounds'],
+        params: Params,
+        body: Type.Object(
+          {
+            visits: Type.Optional(Type.Array(Type.Unknown())),
+            findings: Type.Optional(Type.Array(Type.Unknown())),
+            externalScores: Type.Optional(Type.Array(Type.Unknown())),
+            measures: Type.Optional(Type.Array(Type.Unknown())),
+            directScores: Type.Optional(Type.Array(Type.Unknown())),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            round: Type.String(),
+            visits: Type.Object({ added: Type.Integer(), unchanged: Type.Integer() }),
+            findings: Type.Object({ added: Type.Integer(), unchanged: Type.Integer() }),
+            externalScores: Type.Integer(),
+            measures: Type.Integer(),
+            directScores: Type.Integer(),
+          }),
+          ...problems(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => importRecords(app.db, request.params.code, request.body, actorOf(request)),
+  )
+
+  app.get(
+    '/api/v1/rounds/:code/ranking',
+    {
+      config: { access: ['admin', 'leader', 'reviewer'] },
+      schema: {
+        summary: 'The round ranking computed now (SPEC §4.5), with transfers, lists and duties',
+        tags: ['rounds'],
+        params: Params,
+        response: { 200: Type.Unknown({ description: 'SPEC §4.5 ranking' }), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => computeRanking(app.db, request.params.code),
+  )
+}
+
+export default rounds

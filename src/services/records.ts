@@ -1,0 +1,101 @@
+/**
+ * Data in: a batch of visits, findings, external scores, measures and direct scores for one
+ * round, all or nothing. Retrying a batch is safe: a visit or finding whose id is already
+ * stored with the same content is skipped; the same id with different content is a conflict
+ * (409) naming the id. Per-unit values (external, measure, direct) are replaced by a re-import.
+ */
+import { canonicalJson, sha256Hex } from '../domain/canonical-json.js'
+import { DomainError, type Issue } from '../domain/errors.js'
+import type { IndicatorSet } from '../domain/indicator-set/model.js'
+import { validateRecords, type CleanRecords, type FindingRecord, type VisitRecord } from '../domain/records/validate.js'
+import type { Database } from '../db/client.js'
+import { appendAudit, type Actor } from '../db/queries/audit.js'
+import { findSetDefinition } from '../db/queries/indicator-sets.js'
+import { existingPhotos, findingHashesByIds, insertRecords, roundUnitsAndPoints, standardsOfSet, visitsByIds } from '../db/queries/records.js'
+import { getRound } from './rounds.js'
+
+export interface ImportSummary {
+  round: string
+  visits: { added: number; unchanged: number }
+  findings: { added: number; unchanged: number }
+  externalScores: number
+  measures: number
+  directScores: number
+}
+
+export function visitHash(roundId: number, v: VisitRecord): string {
+  return sha256Hex(canonicalJson({ round: roundId, point: v.pointId, at: v.at.toISOString(), evaluator: v.evaluator, note: v.note, lat: v.lat, lng: v.lng }))
+}
+
+export function findingHash(f: FindingRecord): string {
+  return sha256Hex(
+    canonicalJson({ visit: f.visitId, standard: f.standardId, count: f.count, deduction: f.deduction, note: f.note, evaluator: f.evaluator, at: f.at?.toISOString() ?? null, photos: f.photos }),
+  )
+}
+
+function collect(data: unknown, kind: string, field: string): string[] {
+  if (typeof data !== 'object' || data === null) return []
+  const list = (data as Record<string, unknown>)[kind]
+  if (!Array.isArray(list)) return []
+  const out: string[] = []
+  for (const r of list) {
+    const v = typeof r === 'object' && r !== null ? (r as Record<string, unknown>)[field] : undefined
+    if (typeof v === 'string') out.push(v.trim().toLowerCase())
+    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') out.push(x.trim().toLowerCase())
+  }
+  return out
+}
+
+export async function importRecords(db: Database, roundCode: string, data: unknown, actor: Actor): Promise<ImportSummary> {
+  const round = await getRound(db, roundCode)
+  if (round.status === 'published') throw new DomainError('ROUND_STATE', `round ${roundCode} is published; its data can no longer change (a correction creates a new revision)`)
+  const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet
+  const standards = await standardsOfSet(db, round.indicatorSetId)
+  const { units, points } = await roundUnitsAndPoints(db, round.id)
+  const referencedVisits = collect(data, 'findings', 'visit')
+  const stored = await visitsByIds(db, round.id, [...new Set(referencedVisits)])
+  const { records, issues } = validateRecords(data, {
+    standards: new Map(standards.map((s) => [s.code, s])),
+    components: new Map(set.components.map((c) => [c.code, c.source])),
+    points: new Map(points.map((p) => [p.code, p])),
+    units: new Map(units.map((u) => [u.code, u.id])),
+    storedVisits: new Map(stored.filter((v) => v.roundId === round.id).map((v) => [v.id, v])),
+    photos: await existingPhotos(db, [...new Set(collect(data, 'findings', 'photos'))]),
+  })
+  if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
+
+  const hashes = { visits: new Map(records.visits.map((v) => [v.id, visitHash(round.id, v)])), findings: new Map(records.findings.map((f) => [f.id, findingHash(f)])) }
+  const storedVisitHashes = new Map((await visitsByIds(db, round.id, records.visits.map((v) => v.id))).map((v) => [v.id, v.contentHash]))
+  const storedFindingHashes = await findingHashesByIds(db, records.findings.map((f) => f.id))
+  const conflicts: Issue[] = []
+  const fresh: CleanRecords = { ...records, visits: [], findings: [] }
+  records.visits.forEach((v, i) => {
+    const before = storedVisitHashes.get(v.id)
+    if (before === undefined) fresh.visits.push(v)
+    else if (before !== hashes.visits.get(v.id)) conflicts.push({ path: `visits[${i}].id`, message: `visit ${v.id} is already recorded with different content` })
+  })
+  records.findings.forEach((f, i) => {
+    const before = storedFindingHashes.get(f.id)
+    if (before === undefined) fresh.findings.push(f)
+    else if (before !== hashes.findings.get(f.id)) conflicts.push({ path: `findings[${i}].id`, message: `finding ${f.id} is already recorded with different content` })
+  })
+  if (conflicts.length > 0) throw new DomainError('CONFLICT', `${conflicts.length} record(s) reuse an id with different content; nothing was stored`, conflicts)
+
+  await db.transaction(async (tx) => {
+    await insertRecords(tx, round.id, fresh, hashes, actor.id)
+    await appendAudit(tx, actor, {
+      action: 'records.import',
+      entity: 'round',
+      entityKey: roundCode,
+      details: { visits: fresh.visits.length, findings: fresh.findings.length, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
+    })
+  })
+  return {
+    round: roundCode,
+    visits: { added: fresh.visits.length, unchanged: records.visits.length - fresh.visits.length },
+    findings: { added: fresh.findings.length, unchanged: records.findings.length - fresh.findings.length },
+    externalScores: records.externalScores.length,
+    measures: records.measures.length,
+    directScores: records.directScores.length,
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Computes a round's ranking from the database: the aggregates of queries/scoring.ts become
+ * the scoring core's input, with history from earlier rounds of the series (rank change from
+ * the previous round; black-list streaks from published rounds).
+ */
+import { DomainError } from '../domain/errors.js'
+import type { IndicatorSet } from '../domain/indicator-set/model.js'
+import { EMPTY_CONSEQUENCES } from '../domain/round/validate.js'
+import { scoringStandards } from '../domain/scoring/from-records.js'
+import { scoreRound } from '../domain/scoring/score-round.js'
+import type { Consequences, GroupInput, RoundInput, RoundResult, UnitHistory, UnitInput } from '../domain/scoring/types.js'
+import type { Queryable } from '../db/client.js'
+import { findSetDefinition } from '../db/queries/indicator-sets.js'
+import { standardsOfSet } from '../db/queries/records.js'
+import { earlierRoundsOfSeries, latestPublicationText, type RoundRow } from '../db/queries/rounds.js'
+import { evidenceByUnitStandard, roundGroupsWithMembers, unitValues, visitCounts } from '../db/queries/scoring.js'
+import { getRound } from './rounds.js'
+
+/** The parts of a published snapshot that history needs. */
+interface SnapshotGroups {
+  groups: { code: string; ranking: { unit: string; rank: number }[]; lists: { black: string[] } }[]
+}
+
+export async function buildRoundInputFromDb(db: Queryable, round: RoundRow, withHistory = true): Promise<RoundInput> {
+  const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet | null
+  if (!set) throw new DomainError('INDICATOR_SET_NOT_FOUND', `the indicator set of round ${round.code} is missing`)
+  const standards = scoringStandards(set)
+  const codeById = new Map((await standardsOfSet(db, round.indicatorSetId)).map((s) => [s.id, s.code]))
+  const members = await roundGroupsWithMembers(db, round.id)
+  const source = round.source as { consequences?: Consequences; tiebreak?: string[] }
+
+  const units = new Map<number, UnitInput>()
+  const groups = new Map<string, GroupInput>()
+  for (const m of members) {
+    const unit: UnitInput = { code: m.unit_code, name: m.unit_name, head: m.head, visitsByPointType: {}, evidence: {}, measures: {}, directScores: {}, external: {} }
+    units.set(m.unit_id, unit)
+    let group = groups.get(m.group_code)
+    if (!group) {
+      group = {
+        code: m.group_code,
+        name: m.group_name,
+        weights: m.weights,
+        consequences: (m.consequences as Consequences | null) ?? source.consequences ?? EMPTY_CONSEQUENCES,
+        units: [],
+      }
+      groups.set(m.group_code, group)
+    }
+    group.units.push(unit)
+  }
+
+  for (const v of await visitCounts(db, round.id)) {
+    const unit = units.get(v.unitId)
+    if (unit) unit.visitsByPointType[v.pointType] = v.visits
+  }
+  for (const e of await evidenceByUnitStandard(db, round.id)) {
+    const unit = units.get(e.unitId)
+    const code = codeById.get(e.standardId)
+    if (unit && code) unit.evidence[code] = { visitsWithFindings: e.visitsWithFindings, findings: e.findings, deductions: e.deductions, cappedDeductions: e.capped }
+  }
+  const values = await unitValues(db, round.id)
+  for (const e of values.external) {
+    const unit = units.get(e.unitId)
+    if (unit) unit.external[e.component] = e.value
+  }
+  for (const m of values.measures) {
+    const unit = units.get(m.unitId)
+    const code = codeById.get(m.standardId)
+    if (unit && code) unit.measures[code] = m.value
+  }
+  for (const d of values.direct) {
+    const unit = units.get(d.unitId)
+    const code = codeById.get(d.standardId)
+    if (unit && code) unit.directScores[code] = d.value
+  }
+
+  const input: RoundInput = {
+    code: round.code,
+    indicatorSet: `${set.code}@${set.version}`,
+    naPolicy: set.naPolicy,
+    components: set.components,
+    standards,
+    groups: [...groups.values()],
+    tiebreak: source.tiebreak ?? [],
+    history: {},
+  }
+  if (withHistory) input.history = await seriesHistory(db, round, input)
+  return input
+}
+
+/**
+ * Rank in the previous round of the series (same group; its latest publication if published,
+ * otherwise computed now) and the streak of consecutive published rounds on the black list.
+ */
+async function seriesHistory(db: Queryable, round: RoundRow, input: RoundInput): Promise<Record<string, UnitHistory>> {
+  const earlier = await earlierRoundsOfSeries(db, round)
+  const history: Record<string, UnitHistory> = {}
+  const groupOf = new Map<string, string>()
+  for (const g of input.groups) for (const u of g.units) groupOf.set(u.code, g.code)
+  for (const code of groupOf.keys()) history[code] = { previousRank: null, blackListStreak: 0 }
+  if (earlier.length === 0) return history
+
+  const previous = earlier[0]!
+  const previousText = await latestPublicationText(db, previous.id)
+  const previousResult: SnapshotGroups = previousText
+    ? (JSON.parse(previousText) as SnapshotGroups)
+    : scoreRound(await buildRoundInputFromDb(db, previous, false))
+  for (const [unit, groupCode] of groupOf) {
+    const entry = previousResult.groups.find((g) => g.code === groupCode)?.ranking.find((r) => r.unit === unit)
+    history[unit]!.previousRank = entry?.rank ?? null
+  }
+
+  const open = new Set(groupOf.keys())
+  for (const r of earlier) {
+    if (open.size === 0) break
+    const text = await latestPublicationText(db, r.id)
+    if (!text) continue // only published rounds count
+    const snapshot = JSON.parse(text) as SnapshotGroups
+    for (const unit of [...open]) {
+      const black = snapshot.groups.some((g) => g.lists.black.includes(unit))
+      if (black) history[unit]!.blackListStreak++
+      else open.delete(unit)
+    }
+  }
+  return history
+}
+
+export async function computeRanking(db: Queryable, roundCode: string): Promise<RoundResult> {
+  const round = await getRound(db, roundCode)
+  return scoreRound(await buildRoundInputFromDb(db, round))
+}
