@@ -4,7 +4,6 @@
  * the previous round; black-list streaks from published rounds).
  */
 import { DomainError } from '../domain/errors.js'
-import type { IndicatorSet } from '../domain/indicator-set/model.js'
 import { EMPTY_CONSEQUENCES } from '../domain/round/validate.js'
 import { scoringStandards } from '../domain/scoring/from-records.js'
 import { scoreRound } from '../domain/scoring/score-round.js'
@@ -22,7 +21,7 @@ interface SnapshotGroups {
 }
 
 export async function buildRoundInputFromDb(db: Queryable, round: RoundRow, withHistory = true): Promise<RoundInput> {
-  const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet | null
+  const set = (await findSetDefinition(db, round.indicatorSetId))
   if (!set) throw new DomainError('INDICATOR_SET_NOT_FOUND', `the indicator set of round ${round.code} is missing`)
   const standards = scoringStandards(set)
   const codeById = new Map((await standardsOfSet(db, round.indicatorSetId)).map((s) => [s.id, s.code]))

@@ -73,6 +73,8 @@ const FIELDS: Record<(typeof KINDS)[number], string[]> = {
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A value as written, for messages. */
+const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? 'nothing')
 
 /** Decimal text from a string or a JSON number; null when it is neither. */
 function decimalText(v: unknown): string | null {
@@ -143,7 +145,7 @@ export function validateRecords(data: unknown, ctx: RecordContext): { records: C
     if (typeof r.point !== 'string') add(`${at}.point`, 'is required')
     else if (!point) add(`${at}.point`, `unknown point "${r.point}" (not in the registry, or its unit is not in this round)`)
     const time = parseTime(r.at)
-    if (time === null) add(`${at}.at`, r.at === undefined ? 'is required (e.g. 2017-08-03T09:10:00+08:00)' : `"${String(r.at)}" is not a date-time with offset, e.g. 2017-08-03T09:10:00+08:00`)
+    if (time === null) add(`${at}.at`, r.at === undefined ? 'is required (e.g. 2017-08-03T09:10:00+08:00)' : `${shown(r.at)} is not a date-time with offset, e.g. 2017-08-03T09:10:00+08:00`)
     const lat = coordinate(`${at}.lat`, r.lat)
     const lng = coordinate(`${at}.lng`, r.lng)
     if (issues.length > before || !point || !time) return
@@ -161,7 +163,7 @@ export function validateRecords(data: unknown, ctx: RecordContext): { records: C
     else if (batchFindings.has(id)) add(`${at}.id`, `finding ${id} appears twice in this batch`)
     const visitId = typeof r.visit === 'string' ? r.visit.trim().toLowerCase() : ''
     const visit = batchVisits.get(visitId) ?? ctx.storedVisits.get(visitId)
-    if (!visit) add(`${at}.visit`, r.visit === undefined ? 'is required' : `unknown visit "${String(r.visit)}" (neither in this batch nor stored for this round)`)
+    if (!visit) add(`${at}.visit`, r.visit === undefined ? 'is required' : `unknown visit ${shown(r.visit)} (neither in this batch nor stored for this round)`)
     const standard = typeof r.standard === 'string' ? ctx.standards.get(r.standard) : undefined
     if (typeof r.standard !== 'string') add(`${at}.standard`, 'is required')
     else if (!standard) add(`${at}.standard`, `unknown standard "${r.standard}"`)
@@ -202,7 +204,7 @@ export function validateRecords(data: unknown, ctx: RecordContext): { records: C
 
   const unitOf = (path: string, v: unknown): number | null => {
     const id = typeof v === 'string' ? ctx.units.get(v) : undefined
-    if (id === undefined) add(path, v === undefined ? 'is required' : `unit "${String(v)}" is not in this round`)
+    if (id === undefined) add(path, v === undefined ? 'is required' : `unit ${shown(v)} is not in this round`)
     return id ?? null
   }
 

@@ -97,13 +97,13 @@ function readList(issues: IssueList, at: Segment[], raw: unknown, kind: 'red' | 
   if (isObject(raw) && Object.keys(raw).length === 1) {
     if (raw[countKey] !== undefined) {
       const n = intText(raw[countKey])
-      if (n !== null) return (kind === 'red' ? { top: n } : { bottom: n }) as RedList | BlackList
+      if (n !== null) return (kind === 'red' ? { top: n } : { bottom: n })
       issues.add([...at, countKey], 'must be a whole number of 1 or more')
       return null
     }
     if (raw[thresholdKey] !== undefined) {
       const t = readThreshold(issues, [...at, thresholdKey], raw[thresholdKey])
-      return t === null ? null : ((kind === 'red' ? { min: t } : { below: t }) as RedList | BlackList)
+      return t === null ? null : ((kind === 'red' ? { min: t } : { below: t }))
     }
   }
   issues.add(at, `must be { ${countKey}: N } or { ${thresholdKey}: "score" }`)

@@ -5,7 +5,7 @@
  * first are both 1 and the next is 3 (1, 1, 3), shown as 并列. bottom(u) = 1 + #{units strictly
  * behind}: the last place has bottom 1. Display order: rank, then unit code.
  */
-import { Decimal } from '../decimal.js'
+import type { Decimal } from '../decimal.js'
 import type { TiebreakKey } from './types.js'
 
 export interface Rankable {
