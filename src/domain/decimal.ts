@@ -36,9 +36,17 @@ export function canonical(value: string | Decimal): string {
   return dec(value).toFixed()
 }
 
+/**
+ * A computed value with the last 10 of its 50 digits dropped: the form in which values are
+ * compared (tiebreaks) and shown unrounded, so 1/3 + 1/3 and 2/3 are equal, as they are.
+ */
+export function snap(value: Decimal): Decimal {
+  return value.toSignificantDigits(40, Decimal.ROUND_HALF_UP)
+}
+
 /** Half-up (四舍五入) rounding to 2 decimals, as text with exactly 2 decimals. */
 export function round2(value: Decimal): string {
-  return value.toSignificantDigits(40, Decimal.ROUND_HALF_UP).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2)
+  return snap(value).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2)
 }
 
 export function sum(values: readonly Decimal[]): Decimal {

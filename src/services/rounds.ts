@@ -60,8 +60,14 @@ export async function parseRound(db: Queryable, text: string): Promise<RoundDefi
   return outcome.round
 }
 
-export async function loadRound(db: Database, text: string, actor: Actor): Promise<{ status: 'created' | 'updated' | 'unchanged'; round: RoundSummary }> {
-  const def = await parseRound(db, text)
+export type LoadRoundResult = { status: 'created' | 'updated' | 'unchanged'; round: RoundSummary }
+
+export async function loadRound(db: Database, text: string, actor: Actor): Promise<LoadRoundResult> {
+  return storeRound(db, await parseRound(db, text), actor)
+}
+
+/** Stores a round definition already validated against its indicator set. */
+export async function storeRound(db: Database, def: RoundDefinition, actor: Actor): Promise<LoadRoundResult> {
   return db.transaction(async (tx) => {
     const set = await findSetSummary(tx, def.indicatorSet.code, def.indicatorSet.version)
     if (!set) throw new DomainError('INDICATOR_SET_NOT_FOUND', `no indicator set ${def.indicatorSet.code}@${def.indicatorSet.version}`)

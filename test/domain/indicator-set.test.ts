@@ -9,12 +9,8 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import * as YAML from 'yaml'
-import {
-  parseDecimalPreservingYaml,
-  parseIndicatorSetText,
-  validateIndicatorSetValue,
-  type ParseResult,
-} from '../../src/domain/indicator-set/validate.js'
+import { parseIndicatorSetText, validateIndicatorSetValue, type ParseResult } from '../../src/domain/indicator-set/validate.js'
+import { parseDecimalPreservingYaml } from '../../src/domain/validation.js'
 import { countNodes, standardsOf, type IndicatorSet, type IndicatorNode, type StandardNode, type TreeNode } from '../../src/domain/indicator-set/model.js'
 import type { Issue } from '../../src/domain/errors.js'
 

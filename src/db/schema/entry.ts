@@ -177,3 +177,28 @@ export const directScores = pgTable(
   },
   (t) => [primaryKey({ columns: [t.roundId, t.unitId, t.standardId] })],
 )
+
+/**
+ * Per (visit, standard) totals of the findings that count (not rejected), maintained by the
+ * database itself: statement-level triggers on `findings` (migration 0003) apply each insert,
+ * update and delete, so every write path keeps it exact. Scoring aggregates these rows instead
+ * of grouping every finding by visit:
+ *   findings  = Σ count
+ *   deduction = D_v = Σ (deduction ?? per × count)
+ *   excess    = max(0, D_v − points), null when 0  (so min(points, D_v) = D_v − excess)
+ * `points` is the standard's, copied so the excess can be recomputed on update.
+ */
+export const visitStandardTotals = pgTable(
+  'visit_standard_totals',
+  {
+    roundId: integer('round_id').notNull(),
+    unitId: integer('unit_id').notNull(),
+    standardId: integer('standard_id').notNull(),
+    visitId: uuid('visit_id').notNull(),
+    findings: integer('findings').notNull(),
+    deduction: numeric('deduction').notNull(),
+    points: numeric('points').notNull(),
+    excess: numeric('excess'),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.unitId, t.standardId, t.visitId] })],
+)

@@ -5,7 +5,7 @@
  * first are both 1 and the next is 3 (1, 1, 3), shown as 并列. bottom(u) = 1 + #{units strictly
  * behind}: the last place has bottom 1. Display order: rank, then unit code.
  */
-import type { Decimal } from '../decimal.js'
+import { snap, type Decimal } from '../decimal.js'
 import type { TiebreakKey } from './types.js'
 
 export interface Rankable {
@@ -31,7 +31,7 @@ export function compareUnits(a: Rankable, b: Rankable, keys: readonly TiebreakKe
   if (byTotal !== 0) return byTotal
   for (const key of keys) {
     let c = 0
-    if (key === 'total') c = b.exactTotal.comparedTo(a.exactTotal)
+    if (key === 'total') c = snap(b.exactTotal).comparedTo(snap(a.exactTotal))
     else if (key === 'findings') c = a.findings - b.findings
     else if (key === 'visits') c = b.visits - a.visits
     else if (key.startsWith('component:')) {
@@ -39,7 +39,7 @@ export function compareUnits(a: Rankable, b: Rankable, keys: readonly TiebreakKe
       const x = a.exactComponents[code]
       const y = b.exactComponents[code]
       // A unit without the component's value is behind one that has it.
-      c = x === undefined && y === undefined ? 0 : x === undefined ? 1 : y === undefined ? -1 : y.comparedTo(x)
+      c = x === undefined && y === undefined ? 0 : x === undefined ? 1 : y === undefined ? -1 : snap(y).comparedTo(snap(x))
     }
     if (c !== 0) return c
   }

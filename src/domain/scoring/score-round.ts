@@ -5,7 +5,8 @@
  *   raw_c = 100 × Σ score / Σ points
  * With naPolicy `peer-mean`, an N/A standard instead takes the mean of that standard's score
  * over the other units of the same group where it is not N/A (and stays out when there are
- * none). If every standard of c is N/A, raw_c is missing. An external component's raw value is
+ * none). If every standard of c is N/A for the unit, raw_c is missing under both policies: a
+ * unit nobody inspected is not given the group's average. An external component's raw value is
  * the supplied score.
  * Total. total = Σ_c weight_c × raw_c from unrounded raw values, with the group's weights if
  * it overrides the set's; published total = round half up to 2 decimals. A unit missing the raw
@@ -13,7 +14,7 @@
  *   e.g. weights 0.85 / 0.15, raw 87.63 / 92.53 → 74.4855 + 13.8795 = 88.365 → 88.37
  *   (binary floating point gives 88.36499999… and would publish 88.36).
  */
-import { Decimal, dec, round2, sum } from '../decimal.js'
+import { Decimal, dec, round2, snap, sum } from '../decimal.js'
 import type { Component } from '../indicator-set/model.js'
 import { applyConsequences } from './consequences.js'
 import { rankUnits, type Rankable } from './ranking.js'
@@ -67,15 +68,18 @@ export function componentRaws(
       }
       let scored = new Decimal(0)
       let possible = new Decimal(0)
+      let own = 0 // standards of c that are not N/A for the unit itself
       for (const s of standards) {
         if (s.component !== c.code) continue
         let score = matrix.get(unit.code)?.get(s.code) ?? null
+        if (score !== null) own++
         if (score === null && naPolicy === 'peer-mean') score = peerMean.get(s.code) ?? null
         if (score === null) continue
         scored = scored.plus(score)
         possible = possible.plus(s.points)
       }
-      raws.set(c.code, possible.isZero() ? undefined : scored.times(100).dividedBy(possible))
+      // Every standard of c N/A for the unit: raw_c is missing, peer means or not (§4.2).
+      raws.set(c.code, own === 0 || possible.isZero() ? undefined : scored.times(100).dividedBy(possible))
     }
     out.set(unit.code, raws)
   }
@@ -144,7 +148,7 @@ export function scoreGroup(input: RoundInput, group: GroupInput): GroupResult {
       findings: u.findings,
       visits: u.visits,
       change: changeText(input.history[u.unit]?.previousRank, u.rank),
-      exact: { total: u.exactTotal.toFixed(), components: Object.fromEntries(present.map((c) => [c.code, u.exactComponents[c.code]!.toFixed()])) },
+      exact: { total: snap(u.exactTotal).toFixed(), components: Object.fromEntries(present.map((c) => [c.code, snap(u.exactComponents[c.code]!).toFixed()])) },
       bottom: u.bottom,
     }
   })

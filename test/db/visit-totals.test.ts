@@ -1,0 +1,90 @@
+import fs from 'node:fs'
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findings } from '../../src/db/schema/index.js'
+import { evidenceByUnitStandard, evidenceFromFindings, type EvidenceRow } from '../../src/db/queries/scoring.js'
+import { loadIndicatorSetText } from '../../src/services/indicator-sets.js'
+import { loadRound, getRound } from '../../src/services/rounds.js'
+import { importRecords } from '../../src/services/records.js'
+import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
+
+const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/rounds/${name}`, import.meta.url), 'utf8')
+const actor = { id: null, name: 'test' }
+let t: TestDatabase
+let roundId: number
+
+const sorted = (rows: EvidenceRow[]) => [...rows].sort((a, b) => a.unitId - b.unitId || a.standardId - b.standardId)
+const normalise = (rows: EvidenceRow[]) => sorted(rows).map((r) => ({ ...r, deductions: Number(r.deductions).toFixed(6), capped: Number(r.capped).toFixed(6) }))
+
+async function expectTotalsMatchFindings(): Promise<EvidenceRow[]> {
+  const fromTotals = await evidenceByUnitStandard(t.handle.db, roundId)
+  const reference = await evidenceFromFindings(t.handle.db, roundId)
+  expect(normalise(fromTotals)).toEqual(normalise(reference))
+  return sorted(fromTotals)
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+  await loadIndicatorSetText(t.handle.db, fs.readFileSync(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url), 'utf8'), actor)
+  await loadRound(t.handle.db, fixture('sample-2026-01.yaml'), actor)
+  await importRecords(t.handle.db, '2026-01', JSON.parse(fixture('sample-2026-01.data.json')), actor)
+  roundId = (await getRound(t.handle.db, '2026-01')).id
+})
+afterAll(async () => t?.drop())
+
+const V1 = '00000000-0000-4000-8000-000000000001'
+const id = (n: number) => `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+
+describe(`per-visit totals maintained by the database (${engineName})`, () => {
+  it('match the findings after an import', async () => {
+    const rows = await expectTotalsMatchFindings()
+    expect(rows.length).toBe(3)
+  })
+
+  it('cap a visit at the standard points and sum several findings at one visit', async () => {
+    // 01-01-01: 2 points, per 0.5. Already count 2 (D 1.0) at V1; add count 3 (1.5) and an explicit 0.25.
+    await importRecords(
+      t.handle.db,
+      '2026-01',
+      {
+        findings: [
+          { id: id(1), visit: V1, standard: '01-01-01', count: 3 },
+          { id: id(2), visit: V1, standard: '01-01-01', deduction: '0.25' },
+        ],
+      },
+      actor,
+    )
+    const rows = await expectTotalsMatchFindings()
+    const row = rows.find((r) => r.findings === 6)!
+    expect(row).toMatchObject({ visitsWithFindings: 1 })
+    expect(Number(row.deductions)).toBe(2.75)
+    expect(Number(row.capped)).toBe(2) // min(2 points, 2.75)
+  })
+
+  it('follow rejections, their undoing, edits of count, deduction and standard, and deletions', async () => {
+    const db = t.handle.db
+    await db.update(findings).set({ status: 'rejected' }).where(eq(findings.id, id(1)))
+    let rows = await expectTotalsMatchFindings()
+    expect(rows.find((r) => r.findings === 3)).toBeDefined()
+    await db.update(findings).set({ status: 'accepted' }).where(eq(findings.id, id(1)))
+    await expectTotalsMatchFindings()
+    await db.update(findings).set({ count: 1 }).where(eq(findings.id, id(1)))
+    await expectTotalsMatchFindings()
+    await db.update(findings).set({ deduction: '1.75' }).where(eq(findings.id, id(2)))
+    await expectTotalsMatchFindings()
+    // Move a finding to another standard of the same visit (01-01-02 applies to markets too).
+    const [standard] = await db.execute(sql`select id from indicator_nodes where code = '01-01-02'`).then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as { id: number }[])
+    await db.update(findings).set({ standardId: Number(standard!.id) }).where(eq(findings.id, id(2)))
+    await expectTotalsMatchFindings()
+    await db.delete(findings).where(eq(findings.id, id(1)))
+    await db.delete(findings).where(eq(findings.id, id(2)))
+    rows = await expectTotalsMatchFindings()
+    expect(rows.length).toBe(3)
+    // Rejecting every finding leaves no totals at all.
+    await db.update(findings).set({ status: 'rejected' })
+    rows = await expectTotalsMatchFindings()
+    expect(rows).toEqual([])
+    await db.update(findings).set({ status: 'pending' })
+    expect((await expectTotalsMatchFindings()).length).toBe(3)
+  })
+})
