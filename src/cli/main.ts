@@ -11,7 +11,7 @@ import type { Actor } from '../db/queries/audit.js'
 import { formatIssue } from '../domain/errors.js'
 import { countNodes, setRef, standardsOf } from '../domain/indicator-set/model.js'
 import { getIndicatorSet, invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../services/indicator-sets.js'
-import { getRound, listRoundSummaries, loadRound } from '../services/rounds.js'
+import { getRound, listRoundSummaries, loadRound, transitionRound } from '../services/rounds.js'
 import { importRecords } from '../services/records.js'
 import { computeRanking } from '../services/scoring.js'
 import type { RoundDefinition } from '../domain/round/validate.js'
@@ -155,6 +155,18 @@ export function buildProgram(): Command {
         out(`${file}: ${verb} round ${r.code} ${r.name} (${r.indicatorSet}; ${r.groups.map((g) => `${g.name} ${g.units}`).join(', ')} units; ${r.points} points)`)
       })
     })
+  for (const transition of ['open', 'close'] as const) {
+    round
+      .command(transition)
+      .description(transition === 'open' ? 'start fieldwork (draft → fieldwork, or back from review)' : 'end fieldwork and start review (fieldwork → review)')
+      .argument('<code>')
+      .action(async (code: string) => {
+        await withDatabase(loadConfig(), async ({ db }) => {
+          const r = await transitionRound(db, code, transition, cliActor())
+          out(`round ${r.code} is now ${r.status}`)
+        })
+      })
+  }
   round
     .command('list')
     .description('list rounds')

@@ -12,6 +12,8 @@ import type { Database } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
 import { existingPhotos, findingHashesByIds, insertRecords, roundUnitsAndPoints, standardsOfSet, visitsByIds } from '../db/queries/records.js'
+import { roundStatusForShare } from '../db/queries/rounds.js'
+import { assertAccepts } from '../domain/round/lifecycle.js'
 import { getRound } from './rounds.js'
 
 export interface ImportSummary {
@@ -33,6 +35,11 @@ export function findingHash(f: FindingRecord): string {
   )
 }
 
+function hasAny(data: unknown, kind: string): boolean {
+  const list = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[kind] : undefined
+  return Array.isArray(list) && list.length > 0
+}
+
 function collect(data: unknown, kind: string, field: string): string[] {
   if (typeof data !== 'object' || data === null) return []
   const list = (data as Record<string, unknown>)[kind]
@@ -48,7 +55,8 @@ function collect(data: unknown, kind: string, field: string): string[] {
 
 export async function importRecords(db: Database, roundCode: string, data: unknown, actor: Actor): Promise<ImportSummary> {
   const round = await getRound(db, roundCode)
-  if (round.status === 'published') throw new DomainError('ROUND_STATE', `round ${roundCode} is published; its data can no longer change (a correction creates a new revision)`)
+  if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, round.status, 'field-entry')
+  if (hasAny(data, 'externalScores') || hasAny(data, 'measures') || hasAny(data, 'directScores')) assertAccepts(roundCode, round.status, 'unit-values')
   const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet
   const standards = await standardsOfSet(db, round.indicatorSetId)
   const { units, points } = await roundUnitsAndPoints(db, round.id)
@@ -82,6 +90,10 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   if (conflicts.length > 0) throw new DomainError('CONFLICT', `${conflicts.length} record(s) reuse an id with different content; nothing was stored`, conflicts)
 
   await db.transaction(async (tx) => {
+    // The state checked above must still hold when the rows land: a concurrent close waits.
+    const status = await roundStatusForShare(tx, round.id)
+    if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, status, 'field-entry')
+    else assertAccepts(roundCode, status, 'unit-values')
     await insertRecords(tx, round.id, fresh, hashes, actor.id)
     await appendAudit(tx, actor, {
       action: 'records.import',

@@ -10,7 +10,8 @@ import { readRoundText, validateRoundValue, type RoundDefinition } from '../doma
 import type { Database, Queryable } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition, findSetSummary } from '../db/queries/indicator-sets.js'
-import { findRound, insertRound, listRounds, replaceRound, roundHasData, upsertPoints, upsertUnits, type RoundRow } from '../db/queries/rounds.js'
+import { findRound, findRoundForUpdate, insertRound, listRounds, replaceRound, roundHasData, setRoundStatus, upsertPoints, upsertUnits, type RoundRow } from '../db/queries/rounds.js'
+import { nextStatus } from '../domain/round/lifecycle.js'
 
 export interface RoundSummary {
   code: string
@@ -111,4 +112,22 @@ export async function getRoundSummary(db: Queryable, code: string): Promise<Roun
 
 export async function listRoundSummaries(db: Queryable): Promise<RoundSummary[]> {
   return (await listRounds(db)).map(summarise)
+}
+
+/** Moves a round along its lifecycle (open, close); publishing has its own service. */
+export async function transitionRound(db: Database, code: string, transition: 'open' | 'close', actor: Actor): Promise<RoundSummary> {
+  return db.transaction(async (tx) => {
+    const round = await lockRound(tx, code)
+    const to = nextStatus(code, round.status, transition)
+    await setRoundStatus(tx, round.id, to)
+    await appendAudit(tx, actor, { action: `round.${transition}`, entity: 'round', entityKey: code, details: { from: round.status, to } })
+    return summarise({ ...round, status: to })
+  })
+}
+
+/** Reads a round and holds its row until the transaction ends, so state checks and writes do not race. */
+export async function lockRound(tx: Queryable, code: string): Promise<RoundRow> {
+  const row = await findRoundForUpdate(tx, code)
+  if (!row) throw new DomainError('NOT_FOUND', `no round ${code}`)
+  return row
 }

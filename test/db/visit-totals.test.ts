@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findings } from '../../src/db/schema/index.js'
 import { evidenceByUnitStandard, evidenceFromFindings, type EvidenceRow } from '../../src/db/queries/scoring.js'
 import { loadIndicatorSetText } from '../../src/services/indicator-sets.js'
-import { loadRound, getRound } from '../../src/services/rounds.js'
+import { loadRound, getRound, transitionRound } from '../../src/services/rounds.js'
 import { importRecords } from '../../src/services/records.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
 
@@ -27,6 +27,7 @@ beforeAll(async () => {
   t = await createTestDatabase()
   await loadIndicatorSetText(t.handle.db, fs.readFileSync(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url), 'utf8'), actor)
   await loadRound(t.handle.db, fixture('sample-2026-01.yaml'), actor)
+  await transitionRound(t.handle.db, '2026-01', 'open', actor)
   await importRecords(t.handle.db, '2026-01', JSON.parse(fixture('sample-2026-01.data.json')), actor)
   roundId = (await getRound(t.handle.db, '2026-01')).id
 })

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { loadIndicatorSet } from '../../src/services/indicator-sets.js'
-import { storeRound } from '../../src/services/rounds.js'
+import { storeRound, transitionRound } from '../../src/services/rounds.js'
 import { importRecords } from '../../src/services/records.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import type { DataFile } from '../../src/domain/scoring/from-records.js'
@@ -46,6 +46,7 @@ describe(`golden scoring fixtures through the database (${engineName})`, () => {
       const round = { ...fx.round, code: `${fx.round.code}-g${suffix}`, series: `${fx.round.series}-g${suffix}`, indicatorSet: { code: set.code, version: set.version } }
       await loadIndicatorSet(t.handle.db, set, null, actor)
       await storeRound(t.handle.db, round, actor)
+      await transitionRound(t.handle.db, round.code, 'open', actor)
       await importRecords(t.handle.db, round.code, toRecords(file, fx.data, `${round.period.from}T09:00:00+08:00`), actor)
       const result = await computeRanking(t.handle.db, round.code)
       const skip = Object.keys(fx.history).length > 0 ? new Set(['change', 'escalation']) : new Set<string>()

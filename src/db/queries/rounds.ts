@@ -160,3 +160,24 @@ export async function latestPublicationText(db: Queryable, roundId: number): Pro
   return row?.text ?? null
 }
 
+
+export async function findRoundForUpdate(db: Queryable, code: string): Promise<RoundRow | null> {
+  const [row] = await db
+    .select(roundColumns)
+    .from(rounds)
+    .innerJoin(indicatorSets, eq(indicatorSets.id, rounds.indicatorSetId))
+    .where(eq(rounds.code, code))
+    .limit(1)
+    .for('update', { of: rounds })
+  return row ?? null
+}
+
+export async function setRoundStatus(db: Queryable, roundId: number, status: RoundStatus): Promise<void> {
+  await db.update(rounds).set({ status, updatedAt: new Date() }).where(eq(rounds.id, roundId))
+}
+
+export async function roundStatusForShare(db: Queryable, roundId: number): Promise<RoundStatus> {
+  const [row] = await db.select({ status: rounds.status }).from(rounds).where(eq(rounds.id, roundId)).for('share')
+  if (!row) throw new Error(`round ${roundId} vanished`)
+  return row.status
+}

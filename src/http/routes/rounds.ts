@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import { getRoundSummary, listRoundSummaries, loadRound } from '../../services/rounds.js'
+import { getRoundSummary, listRoundSummaries, loadRound, transitionRound } from '../../services/rounds.js'
 import { importRecords } from '../../services/records.js'
 import { computeRanking } from '../../services/scoring.js'
 import { actorOf } from '../actor.js'
@@ -59,6 +59,22 @@ const rounds: FastifyPluginAsync = async (app) => {
     { config: { access: ALL_ROLES }, schema: { summary: 'One round', tags: ['rounds'], params: Params, response: { 200: RoundSummarySchema, ...problems(401, 403, 404) } } },
     async (request) => getRoundSummary(app.db, request.params.code),
   )
+
+  for (const transition of ['open', 'close'] as const) {
+    app.post(
+      `/api/v1/rounds/:code/${transition}`,
+      {
+        config: { access: ['admin'] },
+        schema: {
+          summary: transition === 'open' ? 'Start fieldwork (draft → fieldwork, or review → fieldwork)' : 'End fieldwork, start review (fieldwork → review)',
+          tags: ['rounds'],
+          params: Params,
+          response: { 200: RoundSummarySchema, ...problems(401, 403, 404, 409) },
+        },
+      },
+      async (request) => transitionRound(app.db, request.params.code, transition, actorOf(request)),
+    )
+  }
 
   app.post(
     '/api/v1/rounds/:code/records',
