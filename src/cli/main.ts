@@ -149,7 +149,10 @@ export function buildProgram(): Command {
     .action(async (file: string) => {
       const text = readText(file)
       await withDatabase(loadConfig(), async ({ db }) => {
-        const result = await loadRound(db, text, cliActor())
+        const result = await loadRound(db, text, cliActor()).catch((error: unknown) => {
+          reportError(error, file)
+          throw new ExitCode(1)
+        })
         const r = result.round
         const verb = { created: 'loaded', updated: 'updated', unchanged: 'already loaded, unchanged' }[result.status]
         out(`${file}: ${verb} round ${r.code} ${r.name} (${r.indicatorSet}; ${r.groups.map((g) => `${g.name} ${g.units}`).join(', ')} units; ${r.points} points)`)

@@ -61,7 +61,7 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   const standards = await standardsOfSet(db, round.indicatorSetId)
   const { units, points } = await roundUnitsAndPoints(db, round.id)
   const referencedVisits = collect(data, 'findings', 'visit')
-  const stored = await visitsByIds(db, round.id, [...new Set(referencedVisits)])
+  const stored = await visitsByIds(db, [...new Set(referencedVisits)])
   const { records, issues } = validateRecords(data, {
     standards: new Map(standards.map((s) => [s.code, s])),
     components: new Map(set.components.map((c) => [c.code, c.source])),
@@ -73,7 +73,7 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
 
   const hashes = { visits: new Map(records.visits.map((v) => [v.id, visitHash(round.id, v)])), findings: new Map(records.findings.map((f) => [f.id, findingHash(f)])) }
-  const storedVisitHashes = new Map((await visitsByIds(db, round.id, records.visits.map((v) => v.id))).map((v) => [v.id, v.contentHash]))
+  const storedVisitHashes = new Map((await visitsByIds(db, records.visits.map((v) => v.id))).map((v) => [v.id, v.contentHash]))
   const storedFindingHashes = await findingHashesByIds(db, records.findings.map((f) => f.id))
   const conflicts: Issue[] = []
   const fresh: CleanRecords = { ...records, visits: [], findings: [] }

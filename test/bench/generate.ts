@@ -87,6 +87,7 @@ export async function generateRound(db: Database, shape: Shape, code = 'bench'):
   const setId = toCount(r!.set_id)
   const visitsPerPoint = Math.max(1, Math.round(shape.visits / points.length))
   const findingsPerVisit = Math.max(1, Math.round(shape.findings / (points.length * visitsPerPoint)))
+  await db.execute(sql`update rounds set status = 'fieldwork' where id = ${roundId}`)
 
   // Visits: each point visited visitsPerPoint times; ids are deterministic UUIDs (md5-shaped).
   await db.execute(sql`
@@ -96,6 +97,15 @@ export async function generateRound(db: Database, shape: Shape, code = 'bench'):
     from points p join round_members m on m.unit_id = p.unit_id and m.round_id = ${roundId}
     cross join generate_series(1, ${visitsPerPoint}) k`)
 
+  if (shape.findings > 0) await generateFindings(db, code, roundId, setId, findingsPerVisit)
+  await db.execute(sql`
+    insert into external_scores (round_id, unit_id, component, value)
+    select ${roundId}, m.unit_id, 'survey', 80 + (m.unit_id % 200) / 10.0 from round_members m where m.round_id = ${roundId}`)
+  await db.execute(sql`analyze`)
+  return code
+}
+
+async function generateFindings(db: Database, code: string, roundId: number, setId: number, findingsPerVisit: number): Promise<void> {
   // Standards numbered per point type, so a visit can pick the j-th applicable one cheaply.
   // One statement: temporary tables would not survive a connection pool.
   await db.execute(sql`
@@ -117,11 +127,6 @@ export async function generateRound(db: Database, shape: Shape, code = 'bench'):
     cross join generate_series(0, ${findingsPerVisit - 1}) j
     join bench_std s on s.type = v.point_type
       and s.k = ((v.seq * 31 + j * j * 7 + (v.unit_id % 13) * j) % s.n)`)
-  await db.execute(sql`
-    insert into external_scores (round_id, unit_id, component, value)
-    select ${roundId}, m.unit_id, 'survey', 80 + (m.unit_id % 200) / 10.0 from round_members m where m.round_id = ${roundId}`)
-  await db.execute(sql`analyze`)
-  return code
 }
 
 export async function countRows(db: Database, table: 'visits' | 'findings'): Promise<number> {

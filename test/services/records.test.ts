@@ -164,6 +164,15 @@ describe(`records import (${engineName})`, () => {
     const again = await importRecords(db(), '2026-01', DATA, actor)
     expect(again).toEqual({ round: '2026-01', visits: { added: 0, unchanged: 5 }, findings: { added: 0, unchanged: 3 }, externalScores: 3, measures: 3, directScores: 3 })
     expect(await rowCounts()).toEqual(counts)
+
+    // The same records written differently are still the same: ids in upper case, a count as
+    // text, the same instant in another offset.
+    const rewritten = JSON.parse(JSON.stringify(DATA).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => id.toUpperCase())) as typeof DATA
+    rewritten.visits[0]!.at = '2026-01-05T01:10:00Z'
+    rewritten.findings[0]!.count = '2' as unknown as number
+    const third = await importRecords(db(), '2026-01', rewritten, actor)
+    expect(third).toMatchObject({ visits: { added: 0, unchanged: 5 }, findings: { added: 0, unchanged: 3 } })
+    expect(await rowCounts()).toEqual(counts)
   })
 
   it('computes the ranking worked out by hand', async () => {
@@ -364,5 +373,36 @@ describe(`records import (${engineName})`, () => {
     expect((await loadRound(db(), ROUND_TEXT, actor)).status).toBe('unchanged')
     const changed = await domainError(loadRound(db(), ROUND_TEXT.replace('amount: "200000"', 'amount: "300000"'), actor))
     expect(changed.code).toBe('ROUND_STATE')
+  })
+})
+
+describe(`record times (${engineName})`, () => {
+  // `new Date` rolls impossible calendar dates over (2026-02-30 → 2026-03-01); the import must
+  // refuse them, as the round-file validator does for periods.
+  it('rejects visits at dates that do not exist, storing nothing', async () => {
+    const code = '2026-dates'
+    const text = ROUND_TEXT.replace('code: "2026-01"', `code: "${code}"`).replace('series: demo-monthly', 'series: dates-series')
+    expect((await loadRound(db(), text, actor)).status).toBe('created')
+    await transitionRound(db(), code, 'open', actor)
+    const before = await rowCounts()
+    const error = await domainError(
+      importRecords(
+        db(),
+        code,
+        {
+          visits: [
+            { id: uuid('40000000', 1), point: 'P1', at: '2026-02-30' },
+            { id: uuid('40000000', 2), point: 'P1', at: '2026-04-31T09:00:00+08:00' },
+          ],
+        },
+        actor,
+      ),
+    )
+    expect(error.code).toBe('VALIDATION_FAILED')
+    expectExactly(error.issues, [
+      ['visits[0].at', 'is not a date-time'],
+      ['visits[1].at', 'is not a date-time'],
+    ])
+    expect(await rowCounts()).toEqual(before)
   })
 })

@@ -1,6 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import { pgArray } from '../arrays.js'
+import { queryRows, toCount } from '../sql.js'
 import type { Queryable } from '../client.js'
-import { directScores, externalScores, findings, indicatorNodes, measures, photos, points, roundMembers, units, visits } from '../schema/index.js'
+import { directScores, externalScores, indicatorNodes, measures, photos, points, roundMembers, units } from '../schema/index.js'
 import type { CleanRecords } from '../../domain/records/validate.js'
 import type { RuleKind } from '../../domain/indicator-set/schema.js'
 
@@ -26,27 +28,19 @@ export async function roundUnitsAndPoints(db: Queryable, roundId: number) {
   return { units: memberUnits, points: pointRows }
 }
 
-export async function visitsByIds(db: Queryable, _roundId: number, ids: string[]) {
+export async function visitsByIds(db: Queryable, ids: string[]) {
   if (ids.length === 0) return []
-  const out: { id: string; pointType: string; unitId: number; contentHash: string; roundId: number }[] = []
-  for (let i = 0; i < ids.length; i += 5000) {
-    out.push(
-      ...(await db
-        .select({ id: visits.id, pointType: visits.pointType, unitId: visits.unitId, contentHash: visits.contentHash, roundId: visits.roundId })
-        .from(visits)
-        .where(inArray(visits.id, ids.slice(i, i + 5000)))),
-    )
-  }
-  return out
+  const rows = await queryRows<{ id: string; point_type: string; unit_id: unknown; content_hash: string; round_id: unknown }>(
+    db,
+    sql`select id, point_type, unit_id, content_hash, round_id from visits where id = any(${pgArray(ids)}::uuid[])`,
+  )
+  return rows.map((r) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) }))
 }
 
 export async function findingHashesByIds(db: Queryable, ids: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await db.select({ id: findings.id, hash: findings.contentHash }).from(findings).where(inArray(findings.id, ids.slice(i, i + 5000)))
-    for (const r of rows) out.set(r.id, r.hash)
-  }
-  return out
+  if (ids.length === 0) return new Map()
+  const rows = await queryRows<{ id: string; content_hash: string }>(db, sql`select id, content_hash from findings where id = any(${pgArray(ids)}::uuid[])`)
+  return new Map(rows.map((r) => [r.id, r.content_hash]))
 }
 
 export async function existingPhotos(db: Queryable, hashes: string[]): Promise<Set<string>> {
@@ -55,7 +49,8 @@ export async function existingPhotos(db: Queryable, hashes: string[]): Promise<S
   return new Set(rows.map((r) => r.hash))
 }
 
-const CHUNK = 1000
+/** Rows per statement: one array parameter per column, so the limit is memory, not parameters. */
+const CHUNK = 20_000
 
 export async function insertRecords(
   tx: Queryable,
@@ -65,14 +60,30 @@ export async function insertRecords(
   createdBy: number | null,
 ): Promise<void> {
   for (let i = 0; i < records.visits.length; i += CHUNK) {
-    await tx.insert(visits).values(
-      records.visits.slice(i, i + CHUNK).map((v) => ({ ...v, roundId, contentHash: hashes.visits.get(v.id)!, createdBy })),
-    )
+    const part = records.visits.slice(i, i + CHUNK)
+    await tx.execute(sql`
+      insert into visits (id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by)
+      select v.id, ${roundId}, v.point_id, v.unit_id, v.point_type, v.at, v.evaluator, v.note, v.lat, v.lng, v.content_hash, ${createdBy}
+      from unnest(${pgArray(part.map((v) => v.id))}::uuid[], ${pgArray(part.map((v) => v.pointId))}::int[], ${pgArray(part.map((v) => v.unitId))}::int[],
+                  ${pgArray(part.map((v) => v.pointType))}::text[], ${pgArray(part.map((v) => v.at.toISOString()))}::timestamptz[],
+                  ${pgArray(part.map((v) => v.evaluator))}::text[], ${pgArray(part.map((v) => v.note))}::text[],
+                  ${pgArray(part.map((v) => v.lat))}::numeric[], ${pgArray(part.map((v) => v.lng))}::numeric[],
+                  ${pgArray(part.map((v) => hashes.visits.get(v.id)!))}::text[])
+           as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)`)
   }
   for (let i = 0; i < records.findings.length; i += CHUNK) {
-    await tx.insert(findings).values(
-      records.findings.slice(i, i + CHUNK).map((f) => ({ ...f, roundId, contentHash: hashes.findings.get(f.id)!, createdBy })),
-    )
+    const part = records.findings.slice(i, i + CHUNK)
+    await tx.execute(sql`
+      insert into findings (id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by)
+      select f.id, ${roundId}, f.visit_id, f.unit_id, f.standard_id, f.count, f.deduction, f.note, f.evaluator, f.at,
+             coalesce(string_to_array(f.photos, ','), '{}'), f.content_hash, ${createdBy}
+      from unnest(${pgArray(part.map((f) => f.id))}::uuid[], ${pgArray(part.map((f) => f.visitId))}::uuid[], ${pgArray(part.map((f) => f.unitId))}::int[],
+                  ${pgArray(part.map((f) => f.standardId))}::int[], ${pgArray(part.map((f) => f.count))}::int[], ${pgArray(part.map((f) => f.deduction))}::numeric[],
+                  ${pgArray(part.map((f) => f.note))}::text[], ${pgArray(part.map((f) => f.evaluator))}::text[],
+                  ${pgArray(part.map((f) => f.at?.toISOString() ?? null))}::timestamptz[],
+                  ${pgArray(part.map((f) => (f.photos.length > 0 ? f.photos.join(',') : null)))}::text[],
+                  ${pgArray(part.map((f) => hashes.findings.get(f.id)!))}::text[])
+           as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)`)
   }
   if (records.externalScores.length > 0)
     await tx

@@ -87,10 +87,19 @@ function optionalText(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : null
 }
 
+/** Whether year-month-day names a day of the calendar (2026-02-30 does not). */
+function realDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  if (!m) return false
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])
+}
+
 /** ISO 8601 date-time with offset, or a date alone (taken as 00:00 China time). */
 export function parseTime(v: unknown): Date | null {
   if (typeof v !== 'string') return null
   const text = v.trim()
+  if (!realDate(text)) return null
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     const d = new Date(`${text}T00:00:00+08:00`)
     return Number.isNaN(d.getTime()) ? null : d
