@@ -72,7 +72,7 @@ export const findings = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('findings_round_creator_idx').on(t.roundId, t.createdBy), index('findings_visit_idx').on(t.visitId)],
+  (t) => [index('findings_round_creator_idx').on(t.roundId, t.createdBy)],
 )
 
 /** Earlier versions of a finding: an edit stores the replaced content here. */
