@@ -19,6 +19,7 @@ export async function startServer(config: Config, out: NodeJS.WritableStream = p
     if (bundled.length === 0 && config.seedSets) void building.catch(() => undefined)
   }
   const app = await building
+  const opened = process.uptime()
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) {
@@ -44,6 +45,7 @@ export async function startServer(config: Config, out: NodeJS.WritableStream = p
         else app.log.info({ set: r.ref, outcome: r.outcome }, 'bundled indicator set')
       }
     }
+    const seeded = process.uptime()
     const token = await ensureFirstAdmin(app.db)
     if (token) {
       out.write(
@@ -52,7 +54,11 @@ export async function startServer(config: Config, out: NodeJS.WritableStream = p
       )
     }
     const address = await app.listen({ port: config.port, host: config.host })
-    app.log.info({ address, engine: app.database.engine, startupMs: Math.round(process.uptime() * 1000) }, 'civindex is serving; API docs at /docs')
+    const ms = (seconds: number): number => Math.round(seconds * 1000)
+    app.log.info(
+      { address, engine: app.database.engine, startupMs: ms(process.uptime()), phasesMs: { loadAndOpen: ms(opened), seed: ms(seeded - opened), adminAndListen: ms(process.uptime() - seeded) } },
+      'civindex is serving; API docs at /docs',
+    )
   } catch (error) {
     await app.close()
     throw error
