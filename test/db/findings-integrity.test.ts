@@ -1,15 +1,10 @@
-import fs from 'node:fs'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findings, visits } from '../../src/db/schema/index.js'
 import { queryRows, toCount } from '../../src/db/sql.js'
-import { loadIndicatorSetText } from '../../src/services/indicator-sets.js'
-import { importRecords } from '../../src/services/records.js'
-import { getRound, loadRound, transitionRound } from '../../src/services/rounds.js'
+import { loadSampleRound } from '../helpers/sample-round.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
 
-const actor = { id: null, name: 'test' }
-const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/rounds/${name}`, import.meta.url), 'utf8')
 let t: TestDatabase
 let roundId: number
 let standardId: number
@@ -18,11 +13,7 @@ const base = () => ({ id: '40000000-0000-4000-8000-000000000001', roundId, visit
 
 beforeAll(async () => {
   t = await createTestDatabase()
-  await loadIndicatorSetText(t.handle.db, fs.readFileSync(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url), 'utf8'), actor)
-  await loadRound(t.handle.db, fixture('sample-2026-01.yaml'), actor)
-  await transitionRound(t.handle.db, '2026-01', 'open', actor)
-  await importRecords(t.handle.db, '2026-01', JSON.parse(fixture('sample-2026-01.data.json')), actor)
-  roundId = (await getRound(t.handle.db, '2026-01')).id
+  roundId = await loadSampleRound(t.handle.db)
   const [visit] = await t.handle.db.select({ unitId: visits.unitId }).from(visits).where(eq(visits.id, V1))
   const [s] = await queryRows<{ id: unknown }>(t.handle.db, sql`select id from indicator_nodes where code = '01-01-01'`)
   standardId = toCount(s!.id)

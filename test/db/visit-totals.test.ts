@@ -1,20 +1,18 @@
-import fs from 'node:fs'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findings } from '../../src/db/schema/index.js'
 import { evidenceByUnitStandard, evidenceFromFindings, type EvidenceRow } from '../../src/db/queries/scoring.js'
-import { loadIndicatorSetText } from '../../src/services/indicator-sets.js'
-import { loadRound, getRound, transitionRound } from '../../src/services/rounds.js'
 import { importRecords } from '../../src/services/records.js'
+import { loadSampleRound } from '../helpers/sample-round.js'
+import { canonical } from '../../src/domain/decimal.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
 
-const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/rounds/${name}`, import.meta.url), 'utf8')
 const actor = { id: null, name: 'test' }
 let t: TestDatabase
 let roundId: number
 
 const sorted = (rows: EvidenceRow[]) => [...rows].sort((a, b) => a.unitId - b.unitId || a.standardId - b.standardId)
-const normalise = (rows: EvidenceRow[]) => sorted(rows).map((r) => ({ ...r, deductions: Number(r.deductions).toFixed(6), capped: Number(r.capped).toFixed(6) }))
+const normalise = (rows: EvidenceRow[]) => sorted(rows).map((r) => ({ ...r, deductions: canonical(r.deductions), capped: canonical(r.capped) }))
 
 async function expectTotalsMatchFindings(): Promise<EvidenceRow[]> {
   const fromTotals = await evidenceByUnitStandard(t.handle.db, roundId)
@@ -25,11 +23,7 @@ async function expectTotalsMatchFindings(): Promise<EvidenceRow[]> {
 
 beforeAll(async () => {
   t = await createTestDatabase()
-  await loadIndicatorSetText(t.handle.db, fs.readFileSync(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url), 'utf8'), actor)
-  await loadRound(t.handle.db, fixture('sample-2026-01.yaml'), actor)
-  await transitionRound(t.handle.db, '2026-01', 'open', actor)
-  await importRecords(t.handle.db, '2026-01', JSON.parse(fixture('sample-2026-01.data.json')), actor)
-  roundId = (await getRound(t.handle.db, '2026-01')).id
+  roundId = await loadSampleRound(t.handle.db)
 })
 afterAll(async () => t?.drop())
 
@@ -58,8 +52,8 @@ describe(`per-visit totals maintained by the database (${engineName})`, () => {
     const rows = await expectTotalsMatchFindings()
     const row = rows.find((r) => r.findings === 6)!
     expect(row).toMatchObject({ visitsWithFindings: 1 })
-    expect(Number(row.deductions)).toBe(2.75)
-    expect(Number(row.capped)).toBe(2) // min(2 points, 2.75)
+    expect(canonical(row.deductions)).toBe('2.75')
+    expect(canonical(row.capped)).toBe('2') // min(2 points, 2.75)
   })
 
   it('follow rejections, their undoing, edits of count, deduction and standard, and deletions', async () => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Problem } from '../../src/http/plugins/errors.js'
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js'
 
 let t: TestApp
@@ -23,15 +24,7 @@ const DATA = JSON.parse(readFileSync(new URL('../fixtures/rounds/sample-2026-01.
 const yamlHeaders = (token: string) => ({ ...bearer(token), 'content-type': 'application/yaml' })
 const uuid = (prefix: string, n: number): string => `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`
 
-interface ProblemBody {
-  type: string
-  title: string
-  status: number
-  detail: string
-  code: string
-  instance: string
-  errors?: { path: string; message: string; line?: number }[]
-}
+type ProblemBody = Problem
 
 function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string): ProblemBody {
   expect(res.statusCode, JSON.stringify(res.json())).toBe(status)

@@ -91,21 +91,25 @@ export async function upsertPoints(tx: Queryable, list: RoundDefinition['points'
   }
 }
 
+/** The round row's columns that come from its definition. */
+function definitionColumns(def: RoundDefinition, setId: number) {
+  return {
+    series: def.series,
+    name: def.name,
+    indicatorSetId: setId,
+    periodFrom: def.period.from,
+    periodTo: def.period.to,
+    evaluator: def.evaluator,
+    consequences: def.consequences,
+    tiebreak: def.tiebreak,
+    source: def,
+  }
+}
+
 export async function insertRound(tx: Queryable, def: RoundDefinition, setId: number, unitIds: Map<string, number>): Promise<number> {
   const [row] = await tx
     .insert(rounds)
-    .values({
-      code: def.code,
-      series: def.series,
-      name: def.name,
-      indicatorSetId: setId,
-      periodFrom: def.period.from,
-      periodTo: def.period.to,
-      evaluator: def.evaluator,
-      consequences: def.consequences,
-      tiebreak: def.tiebreak,
-      source: def,
-    })
+    .values({ code: def.code, ...definitionColumns(def, setId) })
     .returning({ id: rounds.id })
   if (!row) throw new Error('insert into rounds returned nothing')
   await insertGroups(tx, row.id, def, unitIds)
@@ -129,18 +133,7 @@ export async function replaceRound(tx: Queryable, roundId: number, def: RoundDef
   await tx.delete(roundGroups).where(eq(roundGroups.roundId, roundId))
   await tx
     .update(rounds)
-    .set({
-      series: def.series,
-      name: def.name,
-      indicatorSetId: setId,
-      periodFrom: def.period.from,
-      periodTo: def.period.to,
-      evaluator: def.evaluator,
-      consequences: def.consequences,
-      tiebreak: def.tiebreak,
-      source: def,
-      updatedAt: new Date(),
-    })
+    .set({ ...definitionColumns(def, setId), updatedAt: new Date() })
     .where(eq(rounds.id, roundId))
   await insertGroups(tx, roundId, def, unitIds)
 }
