@@ -4,7 +4,7 @@
  * input was at fault, a list of every problem found so the user can fix them all at once.
  */
 
-export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'state' | 'unauthorized' | 'forbidden' | 'unavailable'
+export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'state' | 'unauthorized' | 'forbidden' | 'unavailable' | 'too-large'
 
 /** One problem with one place in the input: a file path, a sheet/row/column, a record index. */
 export interface Issue {
@@ -25,6 +25,7 @@ export const ErrorCodes = {
   FORBIDDEN: { kind: 'forbidden', title: 'Your role may not do this' },
   DATA_DIR_BUSY: { kind: 'unavailable', title: 'The embedded database is in use by another process' },
   CONFIG_INVALID: { kind: 'invalid', title: 'The configuration is not valid' },
+  PHOTO_TOO_LARGE: { kind: 'too-large', title: 'The photo is too large' },
 } as const satisfies Record<string, { kind: ErrorKind; title: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

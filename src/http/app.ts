@@ -16,6 +16,7 @@ import health from './routes/health.js'
 import indicatorSets from './routes/indicator-sets.js'
 import users from './routes/users.js'
 import rounds from './routes/rounds.js'
+import photos from './routes/photos.js'
 import './types.js'
 
 export interface BuildOptions {
@@ -51,6 +52,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(users)
   await app.register(indicatorSets)
   await app.register(rounds)
+  await app.register(photos)
   await app.ready()
   return app
 }

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   unavailable: 503,
+  'too-large': 413,
 }
 
 export interface Problem {

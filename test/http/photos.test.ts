@@ -1,0 +1,105 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { photoPath } from '../../src/services/photos.js'
+import { bearer, createTestApp, type TestApp } from '../helpers/app.js'
+import { tempDir } from '../helpers/db.js'
+import { loadSampleRound } from '../helpers/sample-round.js'
+
+let t: TestApp
+let storage: string
+beforeAll(async () => {
+  storage = tempDir('civindex-photos-')
+  t = await createTestApp({ CIVINDEX_STORAGE: storage, CIVINDEX_MAX_PHOTO_BYTES: '4096' })
+  await loadSampleRound(t.database.handle.db)
+})
+afterAll(async () => {
+  await t?.close()
+  fs.rmSync(storage, { recursive: true, force: true })
+})
+
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR fake image body 南门处地面存在垃圾')])
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('jpeg body')])
+const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x10, 0, 0, 0]), Buffer.from('WEBPVP8 body')])
+
+function multipart(file: Buffer, filename = 'photo.png', type = 'image/png'): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = '----civindex-test-boundary'
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ])
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+async function upload(file: Buffer, token = t.tokens.evaluator, filename?: string, type?: string) {
+  const { payload, headers } = multipart(file, filename, type)
+  return t.app.inject({ method: 'POST', url: '/api/v1/photos', payload, headers: { ...headers, ...bearer(token) } })
+}
+
+describe('photos', () => {
+  it('stores a photo under its SHA-256 and recognises it the second time', async () => {
+    const hash = createHash('sha256').update(PNG).digest('hex')
+    const first = await upload(PNG)
+    expect(first.statusCode).toBe(201)
+    expect(first.json()).toEqual({ hash, mime: 'image/png', bytes: PNG.length, status: 'stored' })
+    expect(fs.readFileSync(photoPath(storage, hash))).toEqual(PNG)
+    const again = await upload(PNG, t.tokens.admin, 'other-name.jpg', 'image/jpeg')
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toMatchObject({ hash, status: 'existing', mime: 'image/png' })
+    expect(fs.readdirSync(storage).filter((n) => n.startsWith('.upload-'))).toEqual([])
+  })
+
+  it('judges JPEG and WebP from the bytes, not the declared type', async () => {
+    expect((await upload(JPEG, t.tokens.evaluator, 'x.png', 'image/png')).json()).toMatchObject({ mime: 'image/jpeg' })
+    expect((await upload(WEBP, t.tokens.evaluator, 'x.bin', 'application/octet-stream')).json()).toMatchObject({ mime: 'image/webp' })
+  })
+
+  it('refuses a file that is not an image, and an empty one, keeping nothing', async () => {
+    const text = await upload(Buffer.from('just text pretending to be a photo'), t.tokens.evaluator, 'fake.png', 'image/png')
+    expect(text.statusCode).toBe(400)
+    expect(text.json().errors[0].message).toMatch(/not a JPEG, PNG or WebP/)
+    expect((await upload(Buffer.alloc(0))).statusCode).toBe(400)
+    const files = fs.readdirSync(storage, { recursive: true }).map(String)
+    expect(files.filter((f) => f.includes('.upload-'))).toEqual([])
+  })
+
+  it('refuses a photo above the size limit with 413 and keeps serving', async () => {
+    const big = Buffer.concat([PNG, Buffer.alloc(5000, 1)])
+    const res = await upload(big)
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toMatchObject({ code: 'PHOTO_TOO_LARGE' })
+    expect(fs.existsSync(photoPath(storage, createHash('sha256').update(big).digest('hex')))).toBe(false)
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+  })
+
+  it('serves a stored photo to allowed roles, 404 otherwise', async () => {
+    const hash = createHash('sha256').update(PNG).digest('hex')
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/photos/${hash}`, headers: bearer(t.tokens.reviewer) })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('image/png')
+    expect(res.rawPayload).toEqual(PNG)
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/photos/${'0'.repeat(64)}`, headers: bearer(t.tokens.reviewer) })).statusCode).toBe(404)
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/photos/../../etc/passwd', headers: bearer(t.tokens.reviewer) })).statusCode).toBe(404)
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/photos/${hash}`, headers: bearer(t.tokens.unit) })).statusCode).toBe(403)
+  })
+
+  it('lets findings refer to uploaded photos only', async () => {
+    const hash = createHash('sha256').update(PNG).digest('hex')
+    const finding = (id: string, photos: string[]) => ({
+      findings: [{ id, visit: '00000000-0000-4000-8000-000000000002', standard: '01-02-01', note: '路面有垃圾', photos }],
+    })
+    const ok = await t.app.inject({ method: 'POST', url: '/api/v1/rounds/2026-01/records', headers: bearer(t.tokens.evaluator), payload: finding('50000000-0000-4000-8000-000000000001', [hash]) })
+    expect(ok.statusCode).toBe(200)
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rounds/2026-01/records',
+      headers: bearer(t.tokens.evaluator),
+      payload: finding('50000000-0000-4000-8000-000000000002', ['a'.repeat(64)]),
+    })
+    expect(missing.statusCode).toBe(400)
+    expect(missing.json().errors[0]).toMatchObject({ path: 'findings[0].photos[0]' })
+    expect(path.isAbsolute(storage)).toBe(true)
+  })
+})
