@@ -17,6 +17,7 @@ import indicatorSets from './routes/indicator-sets.js'
 import users from './routes/users.js'
 import rounds from './routes/rounds.js'
 import photos from './routes/photos.js'
+import findingRoutes from './routes/findings.js'
 import './types.js'
 
 export interface BuildOptions {
@@ -53,6 +54,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(indicatorSets)
   await app.register(rounds)
   await app.register(photos)
+  await app.register(findingRoutes)
   await app.ready()
   return app
 }
