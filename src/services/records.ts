@@ -96,23 +96,39 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   })
   if (conflicts.length > 0) throw new DomainError('CONFLICT', `${conflicts.length} record(s) reuse an id with different content; nothing was stored`, conflicts)
 
+  let added = { visits: 0, findings: 0 }
   await db.transaction(async (tx) => {
     // The state checked above must still hold when the rows land: a concurrent close waits.
     const status = await roundStatusForShare(tx, round.id)
     if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, status, 'field-entry')
     else assertAccepts(roundCode, status, 'unit-values')
-    await insertRecords(tx, round.id, fresh, hashes, actor.id)
+    const inserted = await insertRecords(tx, round.id, fresh, hashes, actor.id)
+    // Rows a concurrent batch stored first: a retry if the content is the same, else a clash.
+    const raced = {
+      visits: fresh.visits.filter((v) => !inserted.visits.has(v.id)).map((v) => v.id),
+      findings: fresh.findings.filter((f) => !inserted.findings.has(f.id)).map((f) => f.id),
+    }
+    if (raced.visits.length > 0 || raced.findings.length > 0) {
+      const storedVisits = new Map((await visitsByIds(tx, raced.visits)).map((v) => [v.id, v.contentHash]))
+      const storedFindings = await findingHashesByIds(tx, raced.findings)
+      const clashes = [
+        ...raced.visits.filter((id) => storedVisits.get(id) !== hashes.visits.get(id)).map((id) => ({ path: `visits[${records.visits.findIndex((v) => v.id === id)}].id`, message: `visit ${id} was just recorded with different content` })),
+        ...raced.findings.filter((id) => storedFindings.get(id) !== hashes.findings.get(id)).map((id) => ({ path: `findings[${records.findings.findIndex((f) => f.id === id)}].id`, message: `finding ${id} was just recorded with different content` })),
+      ]
+      if (clashes.length > 0) throw new DomainError('CONFLICT', `${clashes.length} record(s) reuse an id with different content; nothing was stored`, clashes)
+    }
+    added = { visits: inserted.visits.size, findings: inserted.findings.size }
     await appendAudit(tx, actor, {
       action: 'records.import',
       entity: 'round',
       entityKey: roundCode,
-      details: { visits: fresh.visits.length, findings: fresh.findings.length, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
+      details: { visits: inserted.visits.size, findings: inserted.findings.size, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
     })
   })
   return {
     round: roundCode,
-    visits: { added: fresh.visits.length, unchanged: records.visits.length - fresh.visits.length },
-    findings: { added: fresh.findings.length, unchanged: records.findings.length - fresh.findings.length },
+    visits: { added: added.visits, unchanged: records.visits.length - added.visits },
+    findings: { added: added.findings, unchanged: records.findings.length - added.findings },
     externalScores: records.externalScores.length,
     measures: records.measures.length,
     directScores: records.directScores.length,

@@ -58,10 +58,13 @@ export async function insertRecords(
   records: CleanRecords,
   hashes: { visits: Map<string, string>; findings: Map<string, string> },
   createdBy: number | null,
-): Promise<void> {
+): Promise<{ visits: Set<string>; findings: Set<string> }> {
+  // ON CONFLICT DO NOTHING: a concurrent batch may have stored the same id since we looked;
+  // the caller compares those rows' content instead of failing on the key.
+  const inserted = { visits: new Set<string>(), findings: new Set<string>() }
   for (let i = 0; i < records.visits.length; i += CHUNK) {
     const part = records.visits.slice(i, i + CHUNK)
-    await tx.execute(sql`
+    const rows = await queryRows<{ id: string }>(tx, sql`
       insert into visits (id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by)
       select v.id, ${roundId}, v.point_id, v.unit_id, v.point_type, v.at, v.evaluator, v.note, v.lat, v.lng, v.content_hash, ${createdBy}
       from unnest(${pgArray(part.map((v) => v.id))}::uuid[], ${pgArray(part.map((v) => v.pointId))}::int[], ${pgArray(part.map((v) => v.unitId))}::int[],
@@ -69,11 +72,14 @@ export async function insertRecords(
                   ${pgArray(part.map((v) => v.evaluator))}::text[], ${pgArray(part.map((v) => v.note))}::text[],
                   ${pgArray(part.map((v) => v.lat))}::numeric[], ${pgArray(part.map((v) => v.lng))}::numeric[],
                   ${pgArray(part.map((v) => hashes.visits.get(v.id)!))}::text[])
-           as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)`)
+           as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)
+      on conflict (id) do nothing
+      returning id`)
+    for (const r of rows) inserted.visits.add(r.id)
   }
   for (let i = 0; i < records.findings.length; i += CHUNK) {
     const part = records.findings.slice(i, i + CHUNK)
-    await tx.execute(sql`
+    const rows = await queryRows<{ id: string }>(tx, sql`
       insert into findings (id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by)
       select f.id, ${roundId}, f.visit_id, f.unit_id, f.standard_id, f.count, f.deduction, f.note, f.evaluator, f.at,
              coalesce(string_to_array(f.photos, ','), '{}'), f.content_hash, ${createdBy}
@@ -83,7 +89,10 @@ export async function insertRecords(
                   ${pgArray(part.map((f) => f.at?.toISOString() ?? null))}::timestamptz[],
                   ${pgArray(part.map((f) => (f.photos.length > 0 ? f.photos.join(',') : null)))}::text[],
                   ${pgArray(part.map((f) => hashes.findings.get(f.id)!))}::text[])
-           as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)`)
+           as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)
+      on conflict (id) do nothing
+      returning id`)
+    for (const r of rows) inserted.findings.add(r.id)
   }
   if (records.externalScores.length > 0)
     await tx
@@ -103,4 +112,5 @@ export async function insertRecords(
         target: [directScores.roundId, directScores.unitId, directScores.standardId],
         set: { value: sql`excluded.value`, note: sql`excluded.note`, enteredBy: sql`excluded.entered_by`, enteredAt: sql`now()` },
       })
+  return inserted
 }
