@@ -12,7 +12,9 @@ import { formatIssue } from '../domain/errors.js'
 import { countNodes, setRef, standardsOf } from '../domain/indicator-set/model.js'
 import { getIndicatorSet, invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../services/indicator-sets.js'
 import { getRound, listRoundSummaries, loadRound, transitionRound } from '../services/rounds.js'
-import { importRecords } from '../services/records.js'
+import { importRecords, type ImportSummary } from '../services/records.js'
+import { importWorkbook, markErrorsCopy, WorkbookRejected, writeRoundTemplate } from '../services/workbooks.js'
+import { progressLine } from './progress.js'
 import { computeRanking } from '../services/scoring.js'
 import type { RoundDefinition } from '../domain/round/validate.js'
 import { rankingTable } from './ranking-table.js'
@@ -182,12 +184,48 @@ export function buildProgram(): Command {
     })
 
   program
+    .command('template')
+    .description('write the Excel entry template of a round (one sheet per record kind, with dropdowns)')
+    .argument('<round>')
+    .requiredOption('--out <file.xlsx>', 'where to write it')
+    .action(async (roundCode: string, opts: { out: string }) => {
+      await withDatabase(loadConfig(), async ({ db }) => {
+        await writeRoundTemplate(db, roundCode, opts.out)
+        out(`${opts.out}: template of round ${roundCode}`)
+      })
+    })
+
+  program
     .command('import')
-    .description('import visits, findings and scores into a round from a JSON data file (all or nothing)')
+    .description('import visits, findings and scores into a round from a JSON data file or a filled Excel template (all or nothing)')
     .argument('<round>')
     .argument('<file>')
     .action(async (roundCode: string, file: string) => {
-      if (!/\.json$/i.test(file)) throw new Error(`${file}: the data file must be .json (the SPEC §6.1 record kinds)`)
+      const summarise = (s: ImportSummary): string =>
+        `${file}: imported into ${s.round}: ${s.visits.added} visits (${s.visits.unchanged} already there), ${s.findings.added} findings (${s.findings.unchanged} already there), ` +
+        `${s.externalScores} external scores, ${s.measures} measures, ${s.directScores} direct scores`
+      if (/\.xlsx$/i.test(file)) {
+        if (!fs.existsSync(file)) throw new Error(`cannot read ${file}: ENOENT`)
+        await withDatabase(loadConfig(), async ({ db }) => {
+          const progress = progressLine(file)
+          try {
+            const s = await importWorkbook(db, roundCode, file, cliActor(), { onProgress: (rows) => progress.update(rows) })
+            progress.done()
+            out(summarise(s))
+          } catch (error) {
+            progress.done()
+            reportError(error, file)
+            if (error instanceof WorkbookRejected) {
+              const marked = file.replace(/\.xlsx$/i, '.errors.xlsx')
+              await markErrorsCopy(file, error, marked)
+              err(`${file}: nothing was stored; the bad cells are marked in ${marked}`)
+            }
+            throw new ExitCode(1)
+          }
+        })
+        return
+      }
+      if (!/\.json$/i.test(file)) throw new Error(`${file}: the data file must be .json (SPEC §6.1 records) or .xlsx (the round's template)`)
       let data: unknown
       try {
         data = JSON.parse(readText(file)) as unknown
@@ -197,11 +235,7 @@ export function buildProgram(): Command {
       }
       await withDatabase(loadConfig(), async ({ db }) => {
         try {
-          const s = await importRecords(db, roundCode, data, cliActor())
-          out(
-            `${file}: imported into ${s.round}: ${s.visits.added} visits (${s.visits.unchanged} already there), ${s.findings.added} findings (${s.findings.unchanged} already there), ` +
-              `${s.externalScores} external scores, ${s.measures} measures, ${s.directScores} direct scores`,
-          )
+          out(summarise(await importRecords(db, roundCode, data, cliActor())))
         } catch (error) {
           reportError(error, file)
           throw new ExitCode(1)

@@ -18,6 +18,7 @@ import users from './routes/users.js'
 import rounds from './routes/rounds.js'
 import photos from './routes/photos.js'
 import findingRoutes from './routes/findings.js'
+import workbooks from './routes/workbooks.js'
 import './types.js'
 
 export interface BuildOptions {
@@ -55,6 +56,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(rounds)
   await app.register(photos)
   await app.register(findingRoutes)
+  await app.register(workbooks)
   await app.ready()
   return app
 }
