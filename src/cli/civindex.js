@@ -11,8 +11,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const entry = path.join(root, 'src', 'cli', 'run.ts')
-const outDir = path.join(root, 'node_modules', '.cache', 'civindex', 'cli')
-const outFile = path.join(outDir, 'civindex.mjs')
+const cacheDir = path.join(root, 'node_modules', '.cache', 'civindex')
+const outDir = path.join(cacheDir, 'cli')
+const outFile = path.join(outDir, 'run.js')
 const stampFile = path.join(outDir, 'sources.txt')
 
 /** Every source file with its size and modification time: the bundle is current while this matches. */
@@ -41,11 +42,15 @@ async function ensureBundle() {
   const stamp = sourceStamp()
   if (fs.existsSync(outFile) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return
   const { build } = await import('esbuild')
-  fs.mkdirSync(outDir, { recursive: true })
-  const partial = `${outFile}.${process.pid}.partial.mjs`
+  fs.mkdirSync(cacheDir, { recursive: true })
+  const partial = fs.mkdtempSync(path.join(cacheDir, 'cli.partial-'))
+  // Dynamic imports become chunks of their own, so what they import (exceljs for the Excel
+  // workflow) loads only when used.
   await build({
     entryPoints: [entry],
-    outfile: partial,
+    outdir: partial,
+    splitting: true,
+    outExtension: { '.js': '.js' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -56,8 +61,20 @@ async function ensureBundle() {
     sourcemap: 'inline',
     logLevel: 'error',
   })
-  fs.renameSync(partial, outFile) // atomic, so a parallel start never imports half a file
-  fs.writeFileSync(stampFile, stamp)
+  fs.writeFileSync(path.join(partial, 'package.json'), '{"type":"module"}\n')
+  fs.writeFileSync(path.join(partial, 'sources.txt'), stamp)
+  // Swap the whole directory: a parallel start sees the old bundle or the new one, never half.
+  const old = `${outDir}.old-${process.pid}`
+  try {
+    if (fs.existsSync(outDir)) fs.renameSync(outDir, old)
+    fs.renameSync(partial, outDir)
+  } catch (error) {
+    // Another start installed a bundle meanwhile; keep it if it is built from the same sources.
+    fs.rmSync(partial, { recursive: true, force: true })
+    if (!(fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp)) throw error
+  } finally {
+    fs.rmSync(old, { recursive: true, force: true })
+  }
 }
 
 process.setSourceMapsEnabled(true)

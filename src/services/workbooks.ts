@@ -10,13 +10,17 @@ import type { RoundDefinition } from '../domain/round/validate.js'
 import type { Database } from '../db/client.js'
 import type { Actor } from '../db/queries/audit.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
-import { cellRef, markErrors, readWorkbook, templateContext, writeTemplate, XlsxFileError, type MarkIssue } from '../excel/index.js'
+import type { MarkIssue } from '../excel/index.js'
+
+/** The Excel code (and exceljs) loads on first use: a server start does not pay for it. */
+const excel = () => import('../excel/index.js')
 import { importRecords, type ImportSummary } from './records.js'
 import { getRound } from './rounds.js'
 
 export async function writeRoundTemplate(db: Database, roundCode: string, out: string | NodeJS.WritableStream): Promise<void> {
   const round = await getRound(db, roundCode)
   const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet
+  const { templateContext, writeTemplate } = await excel()
   await writeTemplate(templateContext(set, round.source as RoundDefinition), out)
 }
 
@@ -30,7 +34,8 @@ export class WorkbookRejected extends DomainError {
   }
 }
 
-const toIssue = (m: MarkIssue): Issue => ({ path: m.sheet === '' ? '' : cellRef(m), message: m.message })
+/** sheet!cell, as cellRef in src/excel writes it (kept here so this module does not load exceljs). */
+const toIssue = (m: MarkIssue): Issue => ({ path: m.sheet === '' ? '' : m.row <= 0 ? m.sheet : `${m.sheet}!${m.column}${m.row}`, message: m.message })
 
 export async function importWorkbook(
   db: Database,
@@ -40,6 +45,7 @@ export async function importWorkbook(
   options: { onProgress?: (rows: number) => void } = {},
 ): Promise<ImportSummary & { rows: number }> {
   await getRound(db, roundCode) // an unknown round fails before the file is read
+  const { readWorkbook, XlsxFileError } = await excel()
   const read = await readWorkbook(file, { roundCode, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).catch((error: unknown) => {
     // A file that is not a readable workbook is bad input, not a failure of the server.
     if (error instanceof XlsxFileError) throw new DomainError('VALIDATION_FAILED', error.message, [{ path: 'file', message: error.message }])
@@ -62,5 +68,6 @@ export async function importWorkbook(
 }
 
 export async function markErrorsCopy(file: string, rejected: WorkbookRejected, out: string): Promise<void> {
+  const { markErrors } = await excel()
   await markErrors(file, rejected.marks, out)
 }
