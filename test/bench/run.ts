@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   startup: () => import('./startup.js'),
   scoring: () => import('./scoring.js'),
   ingest: () => import('./ingest.js'),
+  excel: () => import('./excel.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
