@@ -42,6 +42,8 @@ export function findingHash(f: FindingRecord): string {
   )
 }
 
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 function hasAny(data: unknown, kind: string): boolean {
   const list = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[kind] : undefined
   return Array.isArray(list) && list.length > 0
@@ -67,20 +69,23 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet
   const standards = await standardsOfSet(db, round.indicatorSetId)
   const { units, points } = await roundUnitsAndPoints(db, round.id)
-  const referencedVisits = collect(data, 'findings', 'visit')
-  const stored = await visitsByIds(db, [...new Set(referencedVisits)])
+  // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
+  // (already stored = a retry or a clash).
+  // Malformed ids are left to the validator to report; they cannot name a stored visit.
+  const ids = [...collect(data, 'findings', 'visit'), ...collect(data, 'visits', 'id')].filter((id) => UUID_SHAPE.test(id))
+  const lookedUp = await visitsByIds(db, [...new Set(ids)])
   const { records, issues } = validateRecords(data, {
     standards: new Map(standards.map((s) => [s.code, s])),
     components: new Map(set.components.map((c) => [c.code, c.source])),
     points: new Map(points.map((p) => [p.code, p])),
     units: new Map(units.map((u) => [u.code, u.id])),
-    storedVisits: new Map(stored.filter((v) => v.roundId === round.id).map((v) => [v.id, v])),
+    storedVisits: new Map(lookedUp.filter((v) => v.roundId === round.id).map((v) => [v.id, v])),
     photos: await existingPhotos(db, [...new Set(collect(data, 'findings', 'photos'))]),
   })
   if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
 
   const hashes = { visits: new Map(records.visits.map((v) => [v.id, visitHash(round.id, v)])), findings: new Map(records.findings.map((f) => [f.id, findingHash(f)])) }
-  const storedVisitHashes = new Map((await visitsByIds(db, records.visits.map((v) => v.id))).map((v) => [v.id, v.contentHash]))
+  const storedVisitHashes = new Map(lookedUp.map((v) => [v.id, v.contentHash]))
   const storedFindingHashes = await findingHashesByIds(db, records.findings.map((f) => f.id))
   const conflicts: Issue[] = []
   const fresh: CleanRecords = { ...records, visits: [], findings: [] }

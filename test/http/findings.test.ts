@@ -20,6 +20,17 @@ async function totalOf(unit: string): Promise<string> {
 }
 
 describe('findings: corrections in fieldwork', () => {
+  it('lists a finding whose visit is not a UUID as a bad record, not a server error', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rounds/2026-01/records',
+      headers: bearer(t.tokens.evaluator),
+      payload: { visits: [{ id: 'not-a-uuid', point: 'P1', at: '2026-01-05' }], findings: [{ id: OWN, visit: 'also-not-a-uuid', standard: '01-01-01' }] },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors.map((e: { path: string }) => e.path)).toEqual(['visits[0].id', 'findings[0].visit'])
+  })
+
   it("lets an evaluator list and correct its own findings, keeping the replaced version", async () => {
     const added = await t.app.inject({
       method: 'POST',
