@@ -21,5 +21,4 @@ function findProjectRoot(): string {
 export const PROJECT_ROOT = findProjectRoot()
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'src', 'db', 'migrations')
 export const BUNDLED_INDICATORS_DIR = path.join(PROJECT_ROOT, 'indicators')
-export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports')
 export const CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'civindex')

@@ -5,7 +5,7 @@
 import { hashCanonical } from '../domain/canonical-json.js'
 import { DomainError, type Issue } from '../domain/errors.js'
 import { countNodes, setRef, type IndicatorSet } from '../domain/indicator-set/model.js'
-import { parseIndicatorSetText, validateIndicatorSetValue } from '../domain/indicator-set/validate.js'
+import { parseIndicatorSetText } from '../domain/indicator-set/validate.js'
 import type { Database } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition, findSetSummary, insertSet, listSetSummaries, type StoredSetSummary } from '../db/queries/indicator-sets.js'
@@ -28,10 +28,6 @@ export type ValidationOutcome = { ok: true; set: IndicatorSet } | { ok: false; i
 /** Checks an indicator-set file's text; stores nothing. */
 export function validateIndicatorSet(text: string): ValidationOutcome {
   return parseIndicatorSetText(text)
-}
-
-export function validateIndicatorSetObject(value: unknown): ValidationOutcome {
-  return validateIndicatorSetValue(value)
 }
 
 export function contentHashOf(set: IndicatorSet): string {
@@ -94,13 +90,7 @@ export function invalid(issues: Issue[]): DomainError {
 }
 
 export async function listIndicatorSets(db: Database): Promise<SetSummary[]> {
-  const rows = await listSetSummaries(db)
-  const out: SetSummary[] = []
-  for (const row of rows) {
-    const set = await findSetDefinition(db, row.id)
-    if (set) out.push(summarise(row, set))
-  }
-  return out
+  return (await listSetSummaries(db)).map(({ definition, ...row }) => summarise(row, definition))
 }
 
 export async function getIndicatorSet(db: Database, code: string, version: string): Promise<SetSummary & { definition: IndicatorSet }> {

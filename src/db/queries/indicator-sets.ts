@@ -32,8 +32,13 @@ export async function findSetSummary(db: Queryable, code: string, version: strin
   return row ?? null
 }
 
-export async function listSetSummaries(db: Queryable): Promise<StoredSetSummary[]> {
-  return db.select(summaryColumns).from(indicatorSets).orderBy(asc(indicatorSets.code), asc(indicatorSets.version))
+/** Every stored set with its definition, in one query. */
+export async function listSetSummaries(db: Queryable): Promise<(StoredSetSummary & { definition: IndicatorSet })[]> {
+  const rows = await db
+    .select({ ...summaryColumns, definition: indicatorSets.definition })
+    .from(indicatorSets)
+    .orderBy(asc(indicatorSets.code), asc(indicatorSets.version))
+  return rows.map((r) => ({ ...r, definition: r.definition as IndicatorSet }))
 }
 
 export async function findSetDefinition(db: Queryable, id: number): Promise<IndicatorSet | null> {
