@@ -55,6 +55,11 @@ export interface TransferRule {
   /** Yuan, decimal text with at most 2 decimals. */
   amount: string
   ties: 'split' | 'skip'
+  /**
+   * Confidence gate (SPEC §5): the transfer is withheld, with the figures, when the payer's
+   * P(last) — or the payee's P(first) — from the bootstrap is below this ("0.9").
+   */
+  minConfidence?: string
 }
 
 export type RedList = { top: number } | { min: string }
@@ -120,6 +125,52 @@ export interface RankedUnit {
   exact: { total: string; components: Record<string, string> }
   /** Position counted from the bottom (1 = last). */
   bottom: number
+  /** Present when the credibility analysis ran (SPEC §5). */
+  credibility?: UnitCredibility
+}
+
+/** How sure one unit's place is. Decimals are text: totals 2 decimals, probabilities 3. */
+export interface UnitCredibility {
+  /** 90% bootstrap interval of the published total (5th and 95th percentiles). */
+  total90: [string, string]
+  /** 90% bootstrap interval of the rank (1 = best). */
+  rank90: [number, number]
+  /** Share of bootstrap replicates in which the unit is first / last of its group. */
+  pFirst: string
+  pLast: string
+  /** Weight sensitivity (component and indicator weights perturbed ±25%, renormalised). */
+  weightSensitivity: { medianRank: number; rankRange90: [number, number] }
+}
+
+/** The gap between the unit at one end of the ranking and its neighbour. */
+export interface MarginCredibility {
+  /** The last (first) unit and the unit just above (below) it. */
+  unit: string
+  next: string
+  /** next.total − unit.total for last; unit.total − next.total for first (2 decimals). */
+  margin: string
+  margin90: [string, string]
+  /** The margin's 90% interval contains 0. */
+  statisticalTie: boolean
+}
+
+export interface GroupCredibility {
+  /** One sentence on the method (bootstrap, B, seed, quantile definition). */
+  method: string
+  replicates: number
+  seed: string
+  last: MarginCredibility | null
+  first: MarginCredibility | null
+  weightSensitivity: { runs: number; spread: string; lastStaysLast: string }
+  /** Is the last unit last under every weighting? null when the group has no single last unit. */
+  dominance: {
+    unit: string
+    dominated: boolean
+    /** Where the last unit is ahead: of whom, on which components / top-level indicators. */
+    beats: { unit: string; on: string[] }[]
+  } | null
+  /** Each top-level indicator's (and external component's) effective share of the total, 4 decimals. */
+  effectiveWeights: Record<string, string>
 }
 
 export interface UnrankedUnit {
@@ -152,6 +203,8 @@ export interface GroupResult {
   selfCriticism: string[]
   selfCriticismDuties: { unit: string; name: string; head: string | null }[]
   escalation: { unit: string; name: string; consecutive: number; action: string | null }[]
+  /** Present when the credibility analysis ran (SPEC §5). */
+  credibility?: GroupCredibility
 }
 
 export interface RoundResult {
