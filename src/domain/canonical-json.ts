@@ -3,7 +3,7 @@
  * members dropped. Used wherever a hash must not depend on key order (indicator-set content,
  * publication snapshots, the audit chain).
  */
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -20,7 +20,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256Hex(text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex')
+  // The one-shot form is about twice as fast for the short texts of record hashes.
+  return typeof text === 'string' ? hash('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex')
 }
 
 export function hashCanonical(value: unknown): string {

@@ -26,6 +26,7 @@ export const ErrorCodes = {
   DATA_DIR_BUSY: { kind: 'unavailable', title: 'The embedded database is in use by another process' },
   CONFIG_INVALID: { kind: 'invalid', title: 'The configuration is not valid' },
   PHOTO_TOO_LARGE: { kind: 'too-large', title: 'The photo is too large' },
+  BATCH_TOO_LARGE: { kind: 'too-large', title: 'The batch has too many records' },
 } as const satisfies Record<string, { kind: ErrorKind; title: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

@@ -8,7 +8,7 @@ import { sha256Hex } from '../domain/canonical-json.js'
 import { DomainError, type Issue } from '../domain/errors.js'
 import type { IndicatorSet } from '../domain/indicator-set/model.js'
 import { validateRecords, type CleanRecords, type FindingRecord, type VisitRecord } from '../domain/records/validate.js'
-import type { Database } from '../db/client.js'
+import type { Database, Queryable } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
 import { existingPhotos, findingHashesByIds, insertRecords, roundUnitsAndPoints, standardsOfSet, visitsByIds } from '../db/queries/records.js'
@@ -62,12 +62,34 @@ function collect(data: unknown, kind: string, field: string): string[] {
   return out
 }
 
+/**
+ * What validation needs of a round's indicator set. Sets are immutable once stored (their id
+ * names one content), so this is read once per database and set, not once per batch.
+ */
+interface SetContext {
+  set: IndicatorSet
+  standards: Awaited<ReturnType<typeof standardsOfSet>>
+}
+const setContexts = new WeakMap<Database, Map<number, Promise<SetContext>>>()
+
+function setContext(db: Database, setId: number): Promise<SetContext> {
+  const perDb = setContexts.get(db) ?? setContexts.set(db, new Map()).get(db)!
+  let context = perDb.get(setId)
+  if (!context) {
+    context = (async () => ({ set: (await findSetDefinition(db, setId)) as IndicatorSet, standards: await standardsOfSet(db, setId) }))()
+    context.catch(() => perDb.delete(setId))
+    perDb.set(setId, context)
+  }
+  return context
+}
+
+const clash = (kind: 'visit' | 'finding', index: number, id: string): Issue => ({ path: `${kind}s[${index}].id`, message: `${kind} ${id} is already recorded with different content` })
+
 export async function importRecords(db: Database, roundCode: string, data: unknown, actor: Actor): Promise<ImportSummary> {
   const round = await getRound(db, roundCode)
   if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, round.status, 'field-entry')
   if (hasAny(data, 'externalScores') || hasAny(data, 'measures') || hasAny(data, 'directScores')) assertAccepts(roundCode, round.status, 'unit-values')
-  const set = (await findSetDefinition(db, round.indicatorSetId)) as IndicatorSet
-  const standards = await standardsOfSet(db, round.indicatorSetId)
+  const { set, standards } = await setContext(db, round.indicatorSetId)
   const { units, points } = await roundUnitsAndPoints(db, round.id)
   // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
   // (already stored = a retry or a clash).
@@ -85,21 +107,24 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
 
   const hashes = { visits: new Map(records.visits.map((v) => [v.id, visitHash(round.id, v)])), findings: new Map(records.findings.map((f) => [f.id, findingHash(f)])) }
+  const visitIndex = new Map(records.visits.map((v, i) => [v.id, i]))
+  const findingIndex = new Map(records.findings.map((f, i) => [f.id, i]))
+  /** Ids among `findingIds` stored with other content than this batch's, as issues. */
+  const findingClashes = async (q: Queryable, findingIds: string[]): Promise<Issue[]> => {
+    const stored = await findingHashesByIds(q, findingIds)
+    return findingIds.filter((id) => stored.has(id) && stored.get(id) !== hashes.findings.get(id)).map((id) => clash('finding', findingIndex.get(id)!, id))
+  }
+
+  // Visits already stored are known from the lookup above: a retry is skipped, a clash refused.
+  // Stored findings are found by the insert itself (ON CONFLICT DO NOTHING), which saves a
+  // lookup per batch on the common path of new findings.
   const storedVisitHashes = new Map(lookedUp.map((v) => [v.id, v.contentHash]))
-  const storedFindingHashes = await findingHashesByIds(db, records.findings.map((f) => f.id))
-  const conflicts: Issue[] = []
-  const fresh: CleanRecords = { ...records, visits: [], findings: [] }
-  records.visits.forEach((v, i) => {
-    const before = storedVisitHashes.get(v.id)
-    if (before === undefined) fresh.visits.push(v)
-    else if (before !== hashes.visits.get(v.id)) conflicts.push({ path: `visits[${i}].id`, message: `visit ${v.id} is already recorded with different content` })
-  })
-  records.findings.forEach((f, i) => {
-    const before = storedFindingHashes.get(f.id)
-    if (before === undefined) fresh.findings.push(f)
-    else if (before !== hashes.findings.get(f.id)) conflicts.push({ path: `findings[${i}].id`, message: `finding ${f.id} is already recorded with different content` })
-  })
-  if (conflicts.length > 0) throw new DomainError('CONFLICT', `${conflicts.length} record(s) reuse an id with different content; nothing was stored`, conflicts)
+  const fresh: CleanRecords = { ...records, visits: records.visits.filter((v) => !storedVisitHashes.has(v.id)) }
+  const visitClashes = records.visits.filter((v) => storedVisitHashes.has(v.id) && storedVisitHashes.get(v.id) !== hashes.visits.get(v.id)).map((v) => clash('visit', visitIndex.get(v.id)!, v.id))
+  if (visitClashes.length > 0) {
+    const conflicts = [...visitClashes, ...(await findingClashes(db, records.findings.map((f) => f.id)))]
+    throw new DomainError('CONFLICT', `${conflicts.length} record(s) reuse an id with different content; nothing was stored`, conflicts)
+  }
 
   let added = { visits: 0, findings: 0 }
   await db.transaction(async (tx) => {
@@ -108,17 +133,15 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
     if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, status, 'field-entry')
     else assertAccepts(roundCode, status, 'unit-values')
     const inserted = await insertRecords(tx, round.id, fresh, hashes, actor.id)
-    // Rows a concurrent batch stored first: a retry if the content is the same, else a clash.
-    const raced = {
-      visits: fresh.visits.filter((v) => !inserted.visits.has(v.id)).map((v) => v.id),
-      findings: fresh.findings.filter((f) => !inserted.findings.has(f.id)).map((f) => f.id),
-    }
-    if (raced.visits.length > 0 || raced.findings.length > 0) {
-      const storedVisits = new Map((await visitsByIds(tx, raced.visits)).map((v) => [v.id, v.contentHash]))
-      const storedFindings = await findingHashesByIds(tx, raced.findings)
+    // Rows stored before (a retry, or a concurrent batch that got there first): the same
+    // content is a retry, other content a clash that undoes the whole batch.
+    const racedVisits = fresh.visits.filter((v) => !inserted.visits.has(v.id)).map((v) => v.id)
+    const racedFindings = fresh.findings.filter((f) => !inserted.findings.has(f.id)).map((f) => f.id)
+    if (racedVisits.length > 0 || racedFindings.length > 0) {
+      const storedVisits = new Map((await visitsByIds(tx, racedVisits)).map((v) => [v.id, v.contentHash]))
       const clashes = [
-        ...raced.visits.filter((id) => storedVisits.get(id) !== hashes.visits.get(id)).map((id) => ({ path: `visits[${records.visits.findIndex((v) => v.id === id)}].id`, message: `visit ${id} was just recorded with different content` })),
-        ...raced.findings.filter((id) => storedFindings.get(id) !== hashes.findings.get(id)).map((id) => ({ path: `findings[${records.findings.findIndex((f) => f.id === id)}].id`, message: `finding ${id} was just recorded with different content` })),
+        ...racedVisits.filter((id) => storedVisits.get(id) !== hashes.visits.get(id)).map((id) => clash('visit', visitIndex.get(id)!, id)),
+        ...(await findingClashes(tx, racedFindings)),
       ]
       if (clashes.length > 0) throw new DomainError('CONFLICT', `${clashes.length} record(s) reuse an id with different content; nothing was stored`, clashes)
     }

@@ -12,6 +12,7 @@ import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition, findSetSummary } from '../db/queries/indicator-sets.js'
 import { findRound, findRoundForUpdate, insertRound, listRounds, replaceRound, roundHasData, setRoundStatus, upsertPoints, upsertUnits, type RoundRow } from '../db/queries/rounds.js'
 import { nextStatus } from '../domain/round/lifecycle.js'
+import { buildRoundTotals, dropRoundTotals } from '../db/queries/totals.js'
 
 export interface RoundSummary {
   code: string
@@ -120,6 +121,9 @@ export async function transitionRound(db: Database, code: string, transition: 'o
     const round = await lockRound(tx, code)
     const to = nextStatus(code, round.status, transition)
     await setRoundStatus(tx, round.id, to)
+    // Per-visit totals exist from the close of fieldwork on; reopening fieldwork drops them.
+    if (to === 'review') await buildRoundTotals(tx, round.id)
+    else if (to === 'fieldwork' && round.totalsReady) await dropRoundTotals(tx, round.id)
     await appendAudit(tx, actor, { action: `round.${transition}`, entity: 'round', entityKey: code, details: { from: round.status, to } })
     return summarise({ ...round, status: to })
   })

@@ -12,7 +12,7 @@ import type { Queryable } from '../db/client.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
 import { standardsOfSet } from '../db/queries/records.js'
 import { earlierRoundsOfSeries, latestPublicationText, type RoundRow } from '../db/queries/rounds.js'
-import { evidenceByUnitStandard, roundGroupsWithMembers, unitValues, visitCounts } from '../db/queries/scoring.js'
+import { evidenceByUnitStandard, evidenceFromFindings, roundGroupsWithMembers, unitValues, visitCounts } from '../db/queries/scoring.js'
 import { getRound } from './rounds.js'
 
 /** The parts of a published snapshot that history needs. */
@@ -51,7 +51,9 @@ export async function buildRoundInputFromDb(db: Queryable, round: RoundRow, with
     const unit = units.get(v.unitId)
     if (unit) unit.visitsByPointType[v.pointType] = v.visits
   }
-  for (const e of await evidenceByUnitStandard(db, round.id)) {
+  // Totals are built when fieldwork closes; a preview during fieldwork aggregates the findings.
+  const evidence = round.totalsReady ? await evidenceByUnitStandard(db, round.id) : await evidenceFromFindings(db, round.id)
+  for (const e of evidence) {
     const unit = units.get(e.unitId)
     const code = codeById.get(e.standardId)
     if (unit && code) unit.evidence[code] = { visitsWithFindings: e.visitsWithFindings, findings: e.findings, deductions: e.deductions, cappedDeductions: e.capped }

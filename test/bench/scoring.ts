@@ -13,6 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'drizzle-orm'
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js'
+import { transitionRound } from '../../src/services/rounds.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import { createPostgresDatabase } from '../helpers/db.js'
 import { countRows, generateRound } from './generate.js'
@@ -38,6 +39,9 @@ async function measure(label: string, handle: DatabaseHandle): Promise<void> {
   const visits = await countRows(handle.db, 'visits')
   const findings = await countRows(handle.db, 'findings')
   console.log(`${label}: generated ${visits} visits and ${findings} findings in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  // Scoring reads the per-visit totals, which closing fieldwork builds.
+  const closeMs = await time(() => transitionRound(handle.db, code, 'close', { id: null, name: 'bench' }))
+  console.log(`${label}: closing fieldwork built the per-visit totals in ${closeMs.toFixed(0)} ms`)
 
   const plain = () => handle.db.execute(sql`select unit_id, standard_id, count(*) from findings group by unit_id, standard_id`)
   await plain() // warm caches for both sides alike

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findings } from '../../src/db/schema/index.js'
+import { findings, rounds } from '../../src/db/schema/index.js'
+import { transitionRound } from '../../src/services/rounds.js'
 import { evidenceByUnitStandard, evidenceFromFindings, type EvidenceRow } from '../../src/db/queries/scoring.js'
 import { importRecords } from '../../src/services/records.js'
 import { loadSampleRound } from '../helpers/sample-round.js'
@@ -30,10 +31,20 @@ afterAll(async () => t?.drop())
 const V1 = '00000000-0000-4000-8000-000000000001'
 const id = (n: number) => `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 
+const totalsReady = async () => (await t.handle.db.select({ ready: rounds.totalsReady }).from(rounds).where(eq(rounds.id, roundId)))[0]?.ready
+
 describe(`per-visit totals maintained by the database (${engineName})`, () => {
-  it('match the findings after an import', async () => {
+  it('are not written during fieldwork; closing fieldwork builds them from the findings', async () => {
+    expect(await totalsReady()).toBe(false)
+    expect(await evidenceByUnitStandard(t.handle.db, roundId)).toEqual([])
+    expect((await evidenceFromFindings(t.handle.db, roundId)).length).toBe(3)
+    await transitionRound(t.handle.db, '2026-01', 'close', actor)
+    expect(await totalsReady()).toBe(true)
     const rows = await expectTotalsMatchFindings()
     expect(rows.length).toBe(3)
+    await transitionRound(t.handle.db, '2026-01', 'open', actor)
+    expect(await totalsReady()).toBe(false)
+    expect(await evidenceByUnitStandard(t.handle.db, roundId)).toEqual([])
   })
 
   it('cap a visit at the standard points and sum several findings at one visit', async () => {
@@ -49,6 +60,7 @@ describe(`per-visit totals maintained by the database (${engineName})`, () => {
       },
       actor,
     )
+    await transitionRound(t.handle.db, '2026-01', 'close', actor)
     const rows = await expectTotalsMatchFindings()
     const row = rows.find((r) => r.findings === 6)!
     expect(row).toMatchObject({ visitsWithFindings: 1 })
@@ -81,5 +93,16 @@ describe(`per-visit totals maintained by the database (${engineName})`, () => {
     expect(rows).toEqual([])
     await db.update(findings).set({ status: 'pending' })
     expect((await expectTotalsMatchFindings()).length).toBe(3)
+  })
+
+  it('are rebuilt exactly after fieldwork is reopened, changed and closed again', async () => {
+    await transitionRound(t.handle.db, '2026-01', 'open', actor)
+    await importRecords(t.handle.db, '2026-01', { findings: [{ id: id(3), visit: V1, standard: '01-01-01', count: 5 }] }, actor)
+    await t.handle.db.update(findings).set({ status: 'rejected' }).where(eq(findings.id, id(3)))
+    await t.handle.db.update(findings).set({ status: 'pending' }).where(eq(findings.id, id(3)))
+    expect(await evidenceByUnitStandard(t.handle.db, roundId)).toEqual([])
+    await transitionRound(t.handle.db, '2026-01', 'close', actor)
+    const rows = await expectTotalsMatchFindings()
+    expect(rows.some((r) => r.findings >= 5)).toBe(true)
   })
 })

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows, toCount } from '../../src/db/sql.js'
+import { transitionRound } from '../../src/services/rounds.js'
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js'
 import { engineName } from '../helpers/db.js'
 import { loadSampleRound } from '../helpers/sample-round.js'
@@ -50,8 +51,11 @@ describe(`concurrent batches with retries (${engineName})`, () => {
     expect(await count('findings')).toBe(distinctVisits * 3)
     const added = results.reduce((n, r) => n + (r.json().findings.added as number), 0)
     expect(added).toBe(distinctVisits * 3)
-    // The per-visit totals saw each finding once: three standards per visit.
+    // Closing fieldwork builds the per-visit totals from each finding once: three standards per visit.
+    expect(await count('visit_standard_totals')).toBe(0)
+    await transitionRound(t.database.handle.db, '2026-01', 'close', { id: null, name: 'test' })
     expect(await count('visit_standard_totals')).toBe(distinctVisits * 3)
+    await transitionRound(t.database.handle.db, '2026-01', 'open', { id: null, name: 'test' })
   })
 
   it('refuses a batch that reuses an id with other content, storing none of it', async () => {

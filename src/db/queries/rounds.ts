@@ -17,6 +17,8 @@ export interface RoundRow {
   evaluator: string
   status: RoundStatus
   revision: number
+  /** visit_standard_totals holds the round's totals (built when fieldwork closes). */
+  totalsReady: boolean
   source: unknown
 }
 
@@ -33,6 +35,7 @@ const roundColumns = {
   evaluator: rounds.evaluator,
   status: rounds.status,
   revision: rounds.revision,
+  totalsReady: rounds.totalsReady,
   source: rounds.source,
 }
 

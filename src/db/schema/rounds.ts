@@ -1,4 +1,4 @@
-import { date, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core'
+import { boolean, date, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core'
 import { roundStatus } from './enums.js'
 import { indicatorSets } from './indicators.js'
 import { units } from './organisation.js'
@@ -26,6 +26,12 @@ export const rounds = pgTable('rounds', {
   source: jsonb('source'),
   /** Latest published revision; 0 while never published. */
   revision: integer('revision').notNull().default(0),
+  /**
+   * Whether visit_standard_totals holds this round's per-visit totals. They are built in one
+   * statement when fieldwork closes and kept up to date by triggers from then on; during
+   * fieldwork findings are written without that work and scoring aggregates them directly.
+   */
+  totalsReady: boolean('totals_ready').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })

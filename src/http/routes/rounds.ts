@@ -5,6 +5,7 @@ import { importRecords } from '../../services/records.js'
 import { computeRanking } from '../../services/scoring.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
+import { DomainError } from '../../domain/errors.js'
 import { ALL_ROLES } from '../types.js'
 
 const RoundSummarySchema = Type.Object({
@@ -20,6 +21,14 @@ const RoundSummarySchema = Type.Object({
   points: Type.Integer(),
 })
 const Params = Type.Object({ code: Type.String() })
+
+/** Records per request of the batch API (SPEC §6.2); files imported by the CLI have no such cap. */
+export const MAX_BATCH = 10_000
+
+function batchSize(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0
+  return Object.values(body).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : 0), 0)
+}
 
 /** The round file arrives as YAML or JSON text, read without binary floats (like indicator sets). */
 const roundFiles: FastifyPluginAsync = async (app) => {
@@ -107,11 +116,16 @@ const rounds: FastifyPluginAsync = async (app) => {
             measures: Type.Integer(),
             directScores: Type.Integer(),
           }),
-          ...problems(400, 401, 403, 404, 409),
+          ...problems(400, 401, 403, 404, 409, 413),
         },
       },
     },
-    async (request) => importRecords(app.db, request.params.code, request.body, actorOf(request)),
+    async (request) => {
+      const size = batchSize(request.body)
+      if (size > MAX_BATCH)
+        throw new DomainError('BATCH_TOO_LARGE', `the batch holds ${size} records; at most ${MAX_BATCH} are taken per request (split it, or import a file with civindex import)`)
+      return importRecords(app.db, request.params.code, request.body, actorOf(request))
+    },
   )
 
   app.get(
