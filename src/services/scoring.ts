@@ -12,13 +12,16 @@ import type { Queryable } from '../db/client.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
 import { standardsOfSet } from '../db/queries/records.js'
 import { earlierRoundsOfSeries, latestPublicationText, type RoundRow } from '../db/queries/rounds.js'
-import { evidenceByUnitStandard, evidenceFromFindings, roundGroupsWithMembers, unitValues, visitCounts } from '../db/queries/scoring.js'
+import { evidenceByUnitStandard, evidenceFromFindings, roundGroupsWithMembers, unitValues, visitCounts, visitEvidence } from '../db/queries/scoring.js'
+import { toCount } from '../db/sql.js'
+import { analyseCredibility, type RoundSamples, type VisitSample } from '../domain/credibility/index.js'
 import { getRound } from './rounds.js'
 
-/** The parts of a published snapshot that history needs. */
+/** The parts of a published snapshot's result that history needs. */
 interface SnapshotGroups {
   groups: { code: string; ranking: { unit: string; rank: number }[]; lists: { black: string[] } }[]
 }
+const publishedResult = (text: string): SnapshotGroups => (JSON.parse(text) as { result: SnapshotGroups }).result
 
 export async function buildRoundInputFromDb(db: Queryable, round: RoundRow, withHistory = true): Promise<RoundInput> {
   const set = (await findSetDefinition(db, round.indicatorSetId))
@@ -103,7 +106,7 @@ async function seriesHistory(db: Queryable, round: RoundRow, input: RoundInput):
   const previous = earlier[0]!
   const previousText = await latestPublicationText(db, previous.id)
   const previousResult: SnapshotGroups = previousText
-    ? (JSON.parse(previousText) as SnapshotGroups)
+    ? publishedResult(previousText)
     : scoreRound(await buildRoundInputFromDb(db, previous, false))
   for (const [unit, groupCode] of groupOf) {
     const entry = previousResult.groups.find((g) => g.code === groupCode)?.ranking.find((r) => r.unit === unit)
@@ -115,7 +118,7 @@ async function seriesHistory(db: Queryable, round: RoundRow, input: RoundInput):
     if (open.size === 0) break
     const text = await latestPublicationText(db, r.id)
     if (!text) continue // only published rounds count
-    const snapshot = JSON.parse(text) as SnapshotGroups
+    const snapshot = publishedResult(text)
     for (const unit of [...open]) {
       const black = snapshot.groups.some((g) => g.lists.black.includes(unit))
       if (black) history[unit]!.blackListStreak++
@@ -125,7 +128,51 @@ async function seriesHistory(db: Queryable, round: RoundRow, input: RoundInput):
   return history
 }
 
-export async function computeRanking(db: Queryable, roundCode: string): Promise<RoundResult> {
+export interface RankingOptions {
+  /**
+   * Run the credibility analysis (SPEC §5). It also runs, whatever this says, when a transfer
+   * rule of the round carries minConfidence: the transfer cannot be decided without it.
+   */
+  credibility?: boolean
+  /** Bootstrap replicates (default 1000) and weight-sensitivity runs (default 500). */
+  replicates?: number
+  weightRuns?: number
+}
+
+export async function computeRanking(db: Queryable, roundCode: string, options: RankingOptions = {}): Promise<RoundResult> {
   const round = await getRound(db, roundCode)
-  return scoreRound(await buildRoundInputFromDb(db, round))
+  const input = await buildRoundInputFromDb(db, round)
+  const result = scoreRound(input)
+  const gated = input.groups.some((g) => g.consequences.transfers.some((t) => t.minConfidence !== undefined))
+  if (!options.credibility && !gated) return result
+  const samples = await roundSamples(db, round, input)
+  return analyseCredibility(input, samples, result, {
+    seed: round.code,
+    ...(options.replicates !== undefined ? { replicates: options.replicates } : {}),
+    ...(options.weightRuns !== undefined ? { weightRuns: options.weightRuns } : {}),
+  })
+}
+
+/** Every unit's visits with their per-standard evidence, by unit code: the bootstrap's input. */
+async function roundSamples(db: Queryable, round: RoundRow, input: RoundInput): Promise<RoundSamples> {
+  const codeById = new Map((await standardsOfSet(db, round.indicatorSetId)).map((s) => [s.id, s.code]))
+  const members = await roundGroupsWithMembers(db, round.id)
+  const unitCode = new Map(members.map((m) => [toCount(m.unit_id), m.unit_code]))
+  const { visits, totals } = await visitEvidence(db, round.id, round.totalsReady)
+  const byVisit = new Map<string, VisitSample>()
+  const samples: RoundSamples = {}
+  for (const g of input.groups) for (const u of g.units) samples[u.code] = []
+  for (const v of visits) {
+    const code = unitCode.get(v.unitId)
+    if (code === undefined) continue
+    const sample: VisitSample = { pointType: v.pointType, standards: [] }
+    byVisit.set(v.id, sample)
+    ;(samples[code] ??= []).push(sample)
+  }
+  for (const t of totals) {
+    const standard = codeById.get(t.standardId)
+    const sample = byVisit.get(t.visitId)
+    if (standard !== undefined && sample) sample.standards.push({ code: standard, findings: t.findings, deduction: t.deduction })
+  }
+  return samples
 }

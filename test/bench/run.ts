@@ -8,6 +8,8 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   scoring: () => import('./scoring.js'),
   ingest: () => import('./ingest.js'),
   excel: () => import('./excel.js'),
+  credibility: () => import('./credibility.js'),
+  pdf: () => import('./pdf.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

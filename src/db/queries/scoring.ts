@@ -123,3 +123,26 @@ export async function roundGroupsWithMembers(db: Queryable, roundId: number) {
     unit_id: toCount(r.unit_id),
   }))
 }
+
+/**
+ * Every visit of the round with its per-standard totals (findings that count), for the
+ * credibility bootstrap: from visit_standard_totals once fieldwork has closed, else aggregated
+ * from the findings. Visits come in id order; visits without findings have no standards.
+ */
+export async function visitEvidence(db: Queryable, roundId: number, totalsReady: boolean) {
+  const visitRows = await queryRows<{ id: string; unit_id: unknown; point_type: string }>(db, sql`select id, unit_id, point_type from visits where round_id = ${roundId} order by id`)
+  const totals = await queryRows<{ visit_id: string; standard_id: unknown; findings: unknown; deduction: string }>(
+    db,
+    totalsReady
+      ? sql`select visit_id, standard_id, findings, deduction::text as deduction from visit_standard_totals where round_id = ${roundId} and findings > 0`
+      : sql`select f.visit_id, f.standard_id, sum(f.count)::int as findings,
+                   sum(coalesce(f.deduction, coalesce((s.rule->>'per')::numeric, 0) * f.count))::text as deduction
+            from findings f join indicator_nodes s on s.id = f.standard_id
+            where f.round_id = ${roundId} and f.status <> 'rejected'
+            group by f.visit_id, f.standard_id`,
+  )
+  return {
+    visits: visitRows.map((v) => ({ id: v.id, unitId: toCount(v.unit_id), pointType: v.point_type })),
+    totals: totals.map((t) => ({ visitId: t.visit_id, standardId: toCount(t.standard_id), findings: toCount(t.findings), deduction: t.deduction })),
+  }
+}

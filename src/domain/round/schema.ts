@@ -20,6 +20,8 @@ export const ConsequencesSchema = Type.Object(
             payee: Type.Unknown(),
             amount: DecimalText,
             ties: Type.Optional(Type.Union([Type.Literal('split'), Type.Literal('skip')])),
+            /** Confidence gate (SPEC §5): a probability in (0, 1], e.g. "0.9"; checked in validate.ts. */
+            minConfidence: Type.Optional(DecimalText),
             note: Type.Optional(Type.String()),
           },
           { additionalProperties: false },

@@ -7,7 +7,8 @@
  *
  * Decisions: a group's `consequences` replaces the round's entirely (no merging, so what a
  * group gets is written in one place); `minGroupSize` defaults to 1, relying on the rule that
- * no unit pays itself; a transfer's `ties` defaults to split.
+ * no unit pays itself; a transfer's `ties` defaults to split; a transfer's optional
+ * `minConfidence` (the §5 confidence gate) is a probability in (0, 1], kept as canonical text.
  */
 import type * as YAML from 'yaml'
 import { Decimal, canonical, dec, isDecimalText } from '../decimal.js'
@@ -110,6 +111,20 @@ function readList(issues: IssueList, at: Segment[], raw: unknown, kind: 'red' | 
   return null
 }
 
+/**
+ * A transfer's confidence gate (SPEC §5): a probability greater than 0 and at most 1, as
+ * canonical decimal text ("0.90" → "0.9"). null when it is not one (reported).
+ */
+function readConfidence(issues: IssueList, at: Segment[], raw: unknown): string | null {
+  if (!isString(raw)) return null // the shape check already reported it
+  const text = raw.trim()
+  if (!isDecimalText(text) || !dec(text).greaterThan(0) || dec(text).greaterThan(1)) {
+    issues.add(at, `must be a probability greater than 0 and at most 1, such as "0.9" (got ${JSON.stringify(raw)})`)
+    return null
+  }
+  return canonical(text)
+}
+
 function readConsequences(issues: IssueList, at: Segment[], raw: unknown): Consequences {
   if (!isObject(raw)) return EMPTY_CONSEQUENCES
   const transfers: TransferRule[] = []
@@ -127,7 +142,9 @@ function readConsequences(issues: IssueList, at: Segment[], raw: unknown): Conse
         else if (!dec(text).times(100).isInteger()) issues.add([...here, 'amount'], 'must be whole fen (at most 2 decimals)')
         else amount = dec(text).toFixed(2)
       }
-      if (payer && payee && amount) transfers.push({ payer, payee, amount, ties: t.ties === 'skip' ? 'skip' : 'split' })
+      const minConfidence = t.minConfidence === undefined ? undefined : readConfidence(issues, [...here, 'minConfidence'], t.minConfidence)
+      if (payer && payee && amount && minConfidence !== null)
+        transfers.push({ payer, payee, amount, ties: t.ties === 'skip' ? 'skip' : 'split', ...(minConfidence === undefined ? {} : { minConfidence }) })
     })
   }
   const lists: Consequences['lists'] = {}

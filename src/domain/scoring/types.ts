@@ -57,7 +57,9 @@ export interface TransferRule {
   ties: 'split' | 'skip'
   /**
    * Confidence gate (SPEC §5): the transfer is withheld, with the figures, when the payer's
-   * P(last) — or the payee's P(first) — from the bootstrap is below this ("0.9").
+   * P(last) — or the payee's P(first) — from the bootstrap is below this ("0.9"). Generally:
+   * every paying and receiving unit must hold its selector's position (rank = k, or bottom = k)
+   * in at least this share of the replicates (src/domain/credibility/gate.ts).
    */
   minConfidence?: string
 }
@@ -135,10 +137,17 @@ export interface UnitCredibility {
   total90: [string, string]
   /** 90% bootstrap interval of the rank (1 = best). */
   rank90: [number, number]
-  /** Share of bootstrap replicates in which the unit is first / last of its group. */
+  /**
+   * Share of bootstrap replicates in which the unit is first (rank 1) / last (bottom 1) of its
+   * group. Ties count for every tied unit, as the first/last selectors pick them all, so a
+   * group's P(last) sum to 1 only when no replicate ties at the bottom.
+   */
   pFirst: string
   pLast: string
-  /** Weight sensitivity (component and indicator weights perturbed ±25%, renormalised). */
+  /**
+   * Weight sensitivity (component and indicator weights perturbed ±25%, renormalised). The
+   * median is simple-statistics' (type 7), so it may end in .5; the range is [⌊q05⌋, ⌈q95⌉].
+   */
   weightSensitivity: { medianRank: number; rankRange90: [number, number] }
 }
 
@@ -161,15 +170,22 @@ export interface GroupCredibility {
   seed: string
   last: MarginCredibility | null
   first: MarginCredibility | null
+  /** lastStaysLast: share of runs in which a unit that is last nominally is still last (3 decimals). */
   weightSensitivity: { runs: number; spread: string; lastStaysLast: string }
   /** Is the last unit last under every weighting? null when the group has no single last unit. */
   dominance: {
     unit: string
     dominated: boolean
-    /** Where the last unit is ahead: of whom, on which components / top-level indicators. */
+    /**
+     * Where the last unit is ahead: of whom, on which components ("component:<code>") and
+     * top-level indicators (their code).
+     */
     beats: { unit: string; on: string[] }[]
   } | null
-  /** Each top-level indicator's (and external component's) effective share of the total, 4 decimals. */
+  /**
+   * Each top-level indicator's (keyed by its code) and external component's (keyed
+   * "component:<code>") effective share of the total, 4 decimals.
+   */
   effectiveWeights: Record<string, string>
 }
 
