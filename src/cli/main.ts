@@ -3,11 +3,9 @@
  * Results go to stdout, diagnostics to stderr; unknown commands and any failure exit 1.
  */
 import fs from 'node:fs'
-import os from 'node:os'
-import { Command, CommanderError } from 'commander'
-import { loadConfig, type Config } from '../config.js'
-import { openDatabase, ensureTemplate, type DatabaseHandle } from '../db/client.js'
-import type { Actor } from '../db/queries/audit.js'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { loadConfig } from '../config.js'
+import { ensureTemplate } from '../db/client.js'
 import { formatIssue } from '../domain/errors.js'
 import { countNodes, setRef, standardsOf } from '../domain/indicator-set/model.js'
 import { getIndicatorSet, invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../services/indicator-sets.js'
@@ -21,19 +19,9 @@ import { rankingTable } from './ranking-table.js'
 import { createUser, listUsers } from '../services/users.js'
 import { startServer } from '../http/server.js'
 import { reportError } from './output.js'
+import { cliActor, err, out, withDatabase } from './context.js'
+import { addPublicationCommands } from './publication-commands.js'
 
-const cliActor = (): Actor => ({ id: null, name: `cli:${os.userInfo().username}` })
-const out = (line: string): void => void process.stdout.write(`${line}\n`)
-const err = (line: string): void => void process.stderr.write(`${line}\n`)
-
-async function withDatabase<T>(config: Config, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
-  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-  try {
-    return await fn(handle)
-  } finally {
-    await handle.close()
-  }
-}
 
 function readText(file: string): string {
   try {
@@ -248,17 +236,25 @@ export function buildProgram(): Command {
     .description('compute the ranking of a round (a readable table, or the JSON of SPEC §4.5)')
     .argument('<round>')
     .option('--json', 'print the ranking JSON')
-    .action(async (roundCode: string, opts: { json?: boolean }) => {
+    .option('--credibility', 'add the credibility analysis: bootstrap intervals, P(first), P(last), weight sensitivity, dominance')
+    .option('--replicates <n>', 'bootstrap replicates (default 1000)', (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more')
+      return n
+    })
+    .action(async (roundCode: string, opts: { json?: boolean; credibility?: boolean; replicates?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
-        const result = await computeRanking(db, roundCode)
+        const result = await computeRanking(db, roundCode, { credibility: opts.credibility === true, ...(opts.replicates !== undefined ? { replicates: opts.replicates } : {}) })
         if (opts.json) return out(JSON.stringify(result))
         const r = await getRound(db, roundCode)
         const def = r.source as RoundDefinition
         const set = await getIndicatorSet(db, r.setCode, r.setVersion)
         const rules = Object.fromEntries(def.groups.map((g) => [g.code, g.consequences ?? def.consequences]))
-        out(rankingTable(result, { roundName: r.name, components: set.definition.components, rules }))
+        out(rankingTable(result, { roundName: r.name, components: set.definition.components, rules, indicatorNames: Object.fromEntries(set.definition.indicators.map((i) => [i.code, i.type === 'indicator' ? i.name : i.text])) }))
       })
     })
+
+  addPublicationCommands(program, round)
 
   const users = program.command('users').description('users and their tokens')
   users

@@ -19,6 +19,7 @@ import rounds from './routes/rounds.js'
 import photos from './routes/photos.js'
 import findingRoutes from './routes/findings.js'
 import workbooks from './routes/workbooks.js'
+import publication from './routes/publication.js'
 import './types.js'
 
 export interface BuildOptions {
@@ -57,6 +58,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(photos)
   await app.register(findingRoutes)
   await app.register(workbooks)
+  await app.register(publication)
   await app.ready()
   return app
 }

@@ -11,10 +11,13 @@ import type { RoundDefinition } from '../../src/domain/round/validate.js'
 import { buildRoundInput, type DataFile } from '../../src/domain/scoring/from-records.js'
 import { scoreRound } from '../../src/domain/scoring/score-round.js'
 import { getIndicatorSet } from '../../src/services/indicator-sets.js'
-import { getRound, transitionRound } from '../../src/services/rounds.js'
+import { importRecords } from '../../src/services/records.js'
+import { getRound, loadRound, transitionRound } from '../../src/services/rounds.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
-import { loadSampleRound, SAMPLE_ROUND, sampleData } from '../helpers/sample-round.js'
+import { loadSampleRound, SAMPLE_ROUND, sampleData, sampleFixture } from '../helpers/sample-round.js'
+
+const actor = { id: null, name: 'test' }
 
 const OPTIONS = { replicates: 300, weightRuns: 100 }
 let t: TestDatabase
@@ -48,5 +51,38 @@ describe(`credibility through the database (${engineName})`, () => {
   it('leaves it out unless asked for', async () => {
     const plain = await computeRanking(t.handle.db, SAMPLE_ROUND)
     expect(plain.groups.every((g) => g.credibility === undefined)).toBe(true)
+  })
+
+  it('runs it whenever a transfer rule carries minConfidence, and the gate decides the transfer', async () => {
+    const gated = (code: string, min: string) =>
+      sampleFixture('sample-2026-01.yaml')
+        .replace(/code: "2026-01"/, `code: "${code}"`)
+        .replace('amount: "200000" }', `amount: "200000", minConfidence: "${min}" }`)
+    const data = sampleData()
+    const remap = (prefix: string, id: string) => id.replace(/^(.{8})/, prefix)
+    for (const [code, min, prefix] of [['2026-g1', '0.5', '5b5b5b5b'], ['2026-g2', '1', '5c5c5c5c']] as const) {
+      await loadRound(t.handle.db, gated(code, min), actor)
+      await transitionRound(t.handle.db, code, 'open', actor)
+      await importRecords(
+        t.handle.db,
+        code,
+        {
+          ...data,
+          visits: data.visits!.map((v) => ({ ...(v as object), id: remap(prefix, (v as { id: string }).id) })),
+          findings: data.findings!.map((f) => ({ ...(f as object), id: remap(prefix, (f as { id: string }).id), visit: remap(prefix, (f as { visit: string }).visit) })),
+        },
+        actor,
+      )
+    }
+    const kept = await computeRanking(t.handle.db, '2026-g1')
+    expect(kept.groups[0]!.credibility).toBeDefined()
+    expect(kept.groups[0]!.transfers.length).toBe(1)
+    // 乙区 is last in every replicate here (its visits leave no doubt), so even a gate of 1 passes;
+    // withholding under doubt is covered by the pure tests of the gate.
+    const gate1 = await computeRanking(t.handle.db, '2026-g2')
+    const last = gate1.groups[0]!.ranking.find((u) => u.bottom === 1)!
+    expect(last.credibility!.pLast).toBe('1.000')
+    expect(gate1.groups[0]!.transfers).toEqual(kept.groups[0]!.transfers)
+    expect(gate1.groups[0]!.withheld).toEqual([])
   })
 })

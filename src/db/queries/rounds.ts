@@ -19,6 +19,8 @@ export interface RoundRow {
   revision: number
   /** visit_standard_totals holds the round's totals (built when fieldwork closes). */
   totalsReady: boolean
+  /** Reason of the correction under way (status review after publication), else null. */
+  correctionReason: string | null
   source: unknown
 }
 
@@ -36,6 +38,7 @@ const roundColumns = {
   status: rounds.status,
   revision: rounds.revision,
   totalsReady: rounds.totalsReady,
+  correctionReason: rounds.correctionReason,
   source: rounds.source,
 }
 

@@ -32,6 +32,8 @@ export const rounds = pgTable('rounds', {
    * fieldwork findings are written without that work and scoring aggregates them directly.
    */
   totalsReady: boolean('totals_ready').notNull().default(false),
+  /** Why the published round was reopened for correction; cleared when the next revision is published. */
+  correctionReason: text('correction_reason'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })

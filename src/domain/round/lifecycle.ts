@@ -3,7 +3,8 @@
  *
  *   open:    draft → fieldwork, or review → fieldwork (fieldwork reopened before publication)
  *   close:   fieldwork → review
- *   publish: review → published
+ *   publish: review → published (revision 1, 2, …)
+ *   correct: published → review (a correction with its reason; the published revisions stay)
  *
  * What each state accepts:
  *   visits and findings (new or edited)        fieldwork
@@ -15,13 +16,14 @@
 import { DomainError } from '../errors.js'
 
 export type RoundStatus = 'draft' | 'fieldwork' | 'review' | 'published'
-export type Transition = 'open' | 'close' | 'publish'
+export type Transition = 'open' | 'close' | 'publish' | 'correct'
 export type Activity = 'field-entry' | 'unit-values' | 'review'
 
 const TRANSITIONS: Record<Transition, { from: RoundStatus[]; to: RoundStatus }> = {
   open: { from: ['draft', 'review'], to: 'fieldwork' },
   close: { from: ['fieldwork'], to: 'review' },
   publish: { from: ['review'], to: 'published' },
+  correct: { from: ['published'], to: 'review' },
 }
 
 const ACCEPTS: Record<Activity, RoundStatus[]> = {

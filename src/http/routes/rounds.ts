@@ -135,11 +135,14 @@ const rounds: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'The round ranking computed now (SPEC §4.5), with transfers, lists and duties',
         tags: ['rounds'],
+        description: 'With ?credibility=true the ranking carries the credibility analysis of SPEC §5 (bootstrap intervals, P(first), P(last), weight sensitivity, dominance); replicates sets B (default 1000).',
         params: Params,
-        response: { 200: Type.Unknown({ description: 'SPEC §4.5 ranking' }), ...problems(401, 403, 404) },
+        querystring: Type.Object({ credibility: Type.Optional(Type.Boolean()), replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }),
+        response: { 200: Type.Unknown({ description: 'SPEC §4.5 ranking' }), ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => computeRanking(app.db, request.params.code),
+    async (request) =>
+      computeRanking(app.db, request.params.code, { credibility: request.query.credibility === true, ...(request.query.replicates !== undefined ? { replicates: request.query.replicates } : {}) }),
   )
 }
 
