@@ -65,3 +65,109 @@ export function padDisplay(text: string, width: number, align: 'left' | 'right' 
   const pad = ' '.repeat(Math.max(0, width - displayWidth(text)))
   return align === 'left' ? text + pad : pad + text
 }
+
+/** "2017-08-01" (or an ISO time, read in China Standard Time, UTC+8 all year) → 「2017年8月1日」. */
+export function dateWords(value: string): string {
+  const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (plain) return `${Number(plain[1])}年${Number(plain[2])}月${Number(plain[3])}日`
+  const t = Date.parse(value)
+  if (Number.isNaN(t)) return value
+  const cst = new Date(t + 8 * 3600_000)
+  return `${cst.getUTCFullYear()}年${cst.getUTCMonth() + 1}月${cst.getUTCDate()}日`
+}
+
+/** A probability as decimal text ("0.873") → 「87.3%」. */
+export function percentWords(probability: string, decimals = 1): string {
+  return `${dec(probability).times(100).toFixed(decimals)}%`
+}
+
+/** A score difference with an explicit sign for negatives, using a true minus sign: "-0.31" → 「−0.31」. */
+export function signedWords(value: string): string {
+  return value.startsWith('-') ? `−${value.slice(1)}` : value
+}
+
+/** A 90% interval: [1, 3] → 「1–3」, [2, 2] → 「2」; decimal bounds keep their text. */
+export function intervalWords(interval: readonly [number | string, number | string]): string {
+  const [lo, hi] = interval.map((v) => signedWords(String(v)))
+  return lo === hi ? (lo ?? '') : `${lo ?? ''}–${hi ?? ''}`
+}
+
+/** A 90% interval of scores in a sentence: ["-0.22", "2.38"] → 「−0.22至2.38」. */
+export function rangeWords(interval: readonly [string, string]): string {
+  return `${signedWords(interval[0])}至${signedWords(interval[1])}`
+}
+
+/** A list of names the way Chinese prose joins them: 「甲」「甲和乙」「甲、乙和丙」. */
+export function joinNames(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? ''
+  return `${names.slice(0, -1).join('、')}和${names[names.length - 1] ?? ''}`
+}
+
+const SELECTOR_WORDS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^first place$/, () => '第一名'],
+  [/^last place$/, () => '末位'],
+  [/^rank (\d+)$/, (m) => `第${chineseOrdinal(Number(m[1]))}名`],
+  [/^place (\d+) from the bottom$/, (m) => (m[1] === '1' ? '末位' : `倒数第${chineseOrdinal(Number(m[1]))}名`)],
+]
+
+function selectorWords(text: string): string {
+  for (const [re, words] of SELECTOR_WORDS) {
+    const m = re.exec(text)
+    if (m) return words(m)
+  }
+  return text
+}
+
+/** One failing figure of the confidence gate (src/domain/credibility/gate.ts): "P(last) of daguan is 0.620 (620 of 1000 replicates) < 0.9". */
+const GATE_FIGURE = /^P\((.+?)\) of (.+?) is ([\d.]+) \((\d+) of (\d+) replicates\) < ([\d.]+)$/
+
+function gatePositionWords(label: string): string {
+  if (label === 'last') return '排名末位'
+  if (label === 'first') return '排名第一'
+  const rank = /^rank (\d+)$/.exec(label)
+  if (rank) return `排名第${chineseOrdinal(Number(rank[1]))}名`
+  const bottom = /^place (\d+) from the bottom$/.exec(label)
+  if (bottom) return `排名倒数第${chineseOrdinal(Number(bottom[1]))}名`
+  return `处于${label}`
+}
+
+/**
+ * Why a transfer was not made, in the notice's Chinese. Knows the reasons the consequence rules
+ * record (src/domain/scoring/consequences.ts) and the confidence gate's
+ * (src/domain/credibility/gate.ts, each failing unit's share of the bootstrap replicates; a
+ * looser form naming P(last) or P(first) and a threshold is read too). Any other reason is
+ * returned as it is, so a new reason is never hidden, only left untranslated. Unit codes in a
+ * reason become names.
+ */
+export function withheldReasonWords(reason: string, names: Readonly<Record<string, string>>): string {
+  const name = (code: string): string => names[code.trim()] ?? code.trim()
+  let m = /^the group has (\d+) ranked unit\(s\), fewer than minGroupSize (\d+)$/.exec(reason)
+  if (m) return `本组参与排名的单位仅${m[1]}个，少于规则要求的${m[2]}个，不实施资金划拨`
+  m = /^no unit holds (.+) \((payer|payee)\)$/.exec(reason)
+  if (m) return `因排名并列，没有单位处于${selectorWords(m[1] ?? '')}（${m[2] === 'payer' ? '付款方' : '收款方'}），不实施资金划拨`
+  m = /^(.+) would be both payer and payee; no unit pays itself$/.exec(reason)
+  if (m) return `${(m[1] ?? '').split(',').map(name).join('、')}同时处于付款方和收款方位置（全部并列），不实施资金划拨`
+  m = /^tie: (\d+) payer\(s\) and (\d+) payee\(s\), and the rule skips ties$/.exec(reason)
+  if (m) return `付款方${m[1]}个单位、收款方${m[2]}个单位，存在并列，按规则并列时不划拨`
+  const gate = /^confidence gate: (.+)$/.exec(reason)
+  const figures = gate?.[1]?.split('; ').map((part) => GATE_FIGURE.exec(part))
+  if (figures && figures.length > 0 && figures.every((f) => f !== null)) {
+    const [first] = figures
+    const checks = figures.map((f) => `${name(f[2] ?? '')}${gatePositionWords(f[1] ?? '')}的概率为${percentWords(f[3] ?? '0')}`)
+    return `经排名可信度检验（自助抽样${first?.[5] ?? ''}次），${checks.join('，')}，低于规则要求的${percentWords(first?.[6] ?? '0', 0)}，排名在统计上不够确定，本期暂不划拨`
+  }
+  if (/P\((last|first)\)/.test(reason) && /confidence/i.test(reason)) {
+    const side = /P\(first\)/.test(reason) ? 'first' : 'last'
+    const unit = Object.keys(names)
+      .filter((code) => new RegExp(`(^|[^\\w-])${code.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w-]|$)`).test(reason))
+      .sort((a, b) => b.length - a.length)[0]
+    const probabilities = [...reason.matchAll(/(?<![\d.])(0\.\d+|1\.0+)(?![\d.])/g)].map((x) => x[1] ?? '')
+    const [p, threshold] = probabilities
+    const who = unit ? name(unit) : side === 'last' ? '末位单位' : '第一名单位'
+    const what = side === 'last' ? '排名末位' : '排名第一'
+    if (p !== undefined && threshold !== undefined)
+      return `经排名可信度检验，${who}${what}的概率为${percentWords(p)}，低于规则要求的${percentWords(threshold, 0)}，排名在统计上不够确定，本期暂不划拨`
+    return `经排名可信度检验，${who}${what}的把握不足规则要求，本期暂不划拨`
+  }
+  return reason
+}

@@ -172,6 +172,7 @@ async function buildSnapshot(db: Queryable, round: RoundRow, set: IndicatorSet, 
     reason: revision > 1 ? (round.correctionReason ?? '更正') : null,
     publishedAt: publishedAt.toISOString(),
     components: set.components.map((c) => ({ code: c.code, name: c.name })),
+    indicators: set.indicators.map((i) => ({ code: i.code, name: i.type === 'indicator' ? i.name : i.text })),
     summary: await roundCounts(db, round.id),
     result,
     problems: result.groups.map((g) => ({
