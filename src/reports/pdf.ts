@@ -346,13 +346,13 @@ function documentDefinition(input: ReportInput, m: NoticeModel, withCharts: bool
       th: { bold: true, fillColor: '#eeeeee' },
       footer: { fontSize: 7.5, color: '#555555' },
     },
-    footer: (currentPage: number, pageCount: number, pageSize: { width: number }) => ({
+    footer: (currentPage: number, pageCount: number) => ({
       style: 'footer',
       margin: [MARGINS[0], 18, MARGINS[2], 0],
       columns: [
         { text: `${m.footer.evaluator} · ${m.footer.date}发布 · ${m.footer.revision}`, style: 'footer', alignment: 'left', width: '*' },
-        { text: `第${currentPage}页 共${pageCount}页`, style: 'footer', alignment: 'center', width: 80 },
-        { text: `SHA-256 ${m.footer.hashShort}…`, style: 'footer', alignment: 'right', width: Math.min(190, (pageSize.width - MARGINS[0] - MARGINS[2] - 80) / 2) },
+        { text: `第${currentPage}页 共${pageCount}页`, style: 'footer', alignment: 'center', width: 70 },
+        { text: `SHA-256 ${m.footer.hashShort}…`, style: 'footer', alignment: 'right', width: 'auto' },
       ],
     }),
     content,
