@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { openDatabase } from '../db/client.js'
+import { DomainError } from '../domain/errors.js'
 import type { Actor } from '../db/queries/audit.js'
 import { demoCity, type DemoCity } from '../demo/city.js'
 import type { RoundResult } from '../domain/scoring/types.js'
@@ -36,12 +37,19 @@ export interface DemoOutcome {
 }
 
 const BATCH = 10_000
+
+/** Empties the demo's database directory, refusing any directory that is not an embedded database. */
+function emptyDatabaseDir(dir: string): void {
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !fs.existsSync(path.join(dir, 'PG_VERSION')))
+    throw new DomainError('VALIDATION_FAILED', `${dir} is not an embedded database directory; the demo empties its directory first, so give it a new or a demo one (--data)`)
+  fs.rmSync(dir, { recursive: true, force: true })
+}
 const actor: Actor = { id: null, name: 'demo' }
 
 export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const started = performance.now()
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`
-  fs.rmSync(options.dataDir, { recursive: true, force: true })
+  emptyDatabaseDir(options.dataDir)
   const city: DemoCity = demoCity(options.size ? { visits: options.size.visits, findings: options.size.findings } : {})
   const handle = await openDatabase({ databaseUrl: null, dataDir: options.dataDir })
   try {

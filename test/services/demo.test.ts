@@ -14,6 +14,14 @@ const root = tempDir()
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 describe('npm run demo', () => {
+  it('refuses to empty a directory that is not an embedded database, keeping its files', async () => {
+    const dir = path.join(root, 'not-a-database')
+    fs.mkdirSync(dir)
+    fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine')
+    await expect(runDemo({ dataDir: dir, outDir: path.join(root, 'unused'), progress: () => {} })).rejects.toThrow(/not an embedded database directory/)
+    expect(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8')).toBe('mine')
+  })
+
   it('publishes three rounds and writes the last notice as PDF, XLSX and HTML', async () => {
     const lines: string[] = []
     const outcome = await runDemo({ dataDir: path.join(root, 'data'), outDir: path.join(root, 'reports'), progress: (l) => lines.push(l), size: { visits: 600, findings: 3000 } })
