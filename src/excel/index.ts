@@ -4,16 +4,21 @@
  */
 export { buildTemplate, templateContext, writeTemplate, type TemplateContext } from './template.js'
 export {
+  IssueList,
   cellRef,
   locate,
+  locateInChunk,
   readWorkbook,
+  readWorkbookChunks,
   type CellLocation,
+  type ChunkReadOptions,
   type ImportResult,
   type ImportedData,
   type ImportedFinding,
   type ImportedVisit,
   type Origins,
   type ReadOptions,
+  type RecordChunk,
   type SheetIssue,
 } from './import.js'
 export { markErrors, type MarkIssue, type MarkOptions, type MarkResult } from './errors-workbook.js'

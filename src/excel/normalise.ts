@@ -9,8 +9,15 @@ import { createHash } from 'node:crypto'
 const EDGE_SPACE = /^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$/g
 const FULL_WIDTH = /[\uff01-\uff5e\u3000]/
 
+/** Whether a character may be trimmed by EDGE_SPACE (control characters are left to it to decide). */
+const mayBeSpace = (c: number): boolean =>
+  c <= 0x20 ||
+  (c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff))
+
 /** Trims white space at both ends, including U+3000, no-break and zero-width spaces. */
 export function trimCell(text: string): string {
+  // Most cells have nothing to trim: settle that without a regular expression.
+  if (text.length === 0 || (!mayBeSpace(text.charCodeAt(0)) && !mayBeSpace(text.charCodeAt(text.length - 1)))) return text
   return text.replace(EDGE_SPACE, '')
 }
 

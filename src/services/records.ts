@@ -3,17 +3,41 @@
  * round, all or nothing. Retrying a batch is safe: a visit or finding whose id is already
  * stored with the same content is skipped; the same id with different content is a conflict
  * (409) naming the id. Per-unit values (external, measure, direct) are replaced by a re-import.
+ *
+ * Two ways in share the checks and the storing: importRecords takes one batch (the JSON API),
+ * ChunkedImport takes a large import chunk by chunk inside one transaction (a workbook). Both
+ * load the round once (loadRoundContext), check with validateRecords, hash the records
+ * (hashRecords) and store them with storeRecords.
  */
 import { sha256Hex } from '../domain/canonical-json.js'
 import { DomainError, type Issue } from '../domain/errors.js'
 import type { IndicatorSet } from '../domain/indicator-set/model.js'
-import { validateRecords, type CleanRecords, type FindingRecord, type VisitRecord } from '../domain/records/validate.js'
+import {
+  VisitTable,
+  fileState,
+  readUuid,
+  validateRecords,
+  type CleanRecords,
+  type FindingRecord,
+  type RecordContext,
+  type VisitInfo,
+  type VisitRecord,
+} from '../domain/records/validate.js'
 import type { Database, Queryable } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
-import { existingPhotos, findingHashesByIds, insertRecords, roundUnitsAndPoints, standardsOfSet, visitsByIds } from '../db/queries/records.js'
+import {
+  clashingFindings,
+  clashingVisits,
+  existingPhotos,
+  insertRecords,
+  roundUnitsAndPoints,
+  standardsOfSet,
+  visitsByIds,
+  type RecordHashes,
+} from '../db/queries/records.js'
 import { roundStatusForShare } from '../db/queries/rounds.js'
-import { assertAccepts } from '../domain/round/lifecycle.js'
+import { assertAccepts, type RoundStatus } from '../domain/round/lifecycle.js'
 import { getRound } from './rounds.js'
 
 export interface ImportSummary {
@@ -25,13 +49,23 @@ export interface ImportSummary {
   directScores: number
 }
 
+/** Whether JSON.stringify would escape something in `v`: a quote, a backslash, a control character or a surrogate. */
+function needsEscape(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true
+  }
+  return false
+}
+/** JSON of a string or null; most text needs no escaping, and then no JSON.stringify. */
+const field = (v: string | null): string => (v === null ? 'null' : needsEscape(v) ? JSON.stringify(v) : `"${v}"`)
+
 /**
  * Content hashes that tell a retry (same id, same content) from a clash. Each field is written
  * as JSON in a fixed order, so no value can run into the next; this is several times faster
- * than canonical JSON of an object, which matters at 5,000 records a batch.
+ * than canonical JSON of an object, which matters at thousands of records a batch. The format
+ * is stored with every record: changing it would make every retry a clash.
  */
-const field = (v: string | number | null): string => JSON.stringify(v)
-
 export function visitHash(roundId: number, v: VisitRecord): string {
   return sha256Hex(`v1|${roundId}|${v.pointId}|${v.at.toISOString()}|${field(v.evaluator)}|${field(v.note)}|${field(v.lat)}|${field(v.lng)}`)
 }
@@ -67,8 +101,8 @@ function collect(data: unknown, kind: string, field: string): string[] {
  * names one content), so this is read once per database and set, not once per batch.
  */
 interface SetContext {
-  set: IndicatorSet
-  standards: Awaited<ReturnType<typeof standardsOfSet>>
+  standards: RecordContext['standards']
+  components: RecordContext['components']
 }
 const setContexts = new WeakMap<Database, Map<number, Promise<SetContext>>>()
 
@@ -76,81 +110,145 @@ function setContext(db: Database, setId: number): Promise<SetContext> {
   const perDb = setContexts.get(db) ?? setContexts.set(db, new Map()).get(db)!
   let context = perDb.get(setId)
   if (!context) {
-    context = (async () => ({ set: (await findSetDefinition(db, setId)) as IndicatorSet, standards: await standardsOfSet(db, setId) }))()
+    context = (async () => {
+      const set = (await findSetDefinition(db, setId)) as IndicatorSet
+      const standards = await standardsOfSet(db, setId)
+      return { standards: new Map(standards.map((s) => [s.code, s])), components: new Map(set.components.map((c) => [c.code, c.source])) }
+    })()
     context.catch(() => perDb.delete(setId))
     perDb.set(setId, context)
   }
   return context
 }
 
+/** A round as the checks need it: its row, and validateRecords' context short of the lookups of one batch. */
+export interface RoundContext {
+  code: string
+  round: { id: number; status: RoundStatus }
+  base: Omit<RecordContext, 'storedVisits' | 'photos'>
+}
+
+/** Loads the round (NOT_FOUND when there is none), its set's standards and its units and points. */
+export async function loadRoundContext(db: Database, roundCode: string): Promise<RoundContext> {
+  const round = await getRound(db, roundCode)
+  const { standards, components } = await setContext(db, round.indicatorSetId)
+  const { units, points } = await roundUnitsAndPoints(db, round.id)
+  return {
+    code: roundCode,
+    round: { id: round.id, status: round.status },
+    base: { standards, components, points: new Map(points.map((p) => [p.code, p])), units: new Map(units.map((u) => [u.code, u.id])) },
+  }
+}
+
+/** Content hashes of validated records, in the records' order. */
+export function hashRecords(roundId: number, records: CleanRecords): RecordHashes {
+  const visits = new Array<string>(records.visits.length)
+  for (let i = 0; i < visits.length; i++) visits[i] = visitHash(roundId, records.visits[i]!)
+  const findings = new Array<string>(records.findings.length)
+  for (let i = 0; i < findings.length; i++) findings[i] = findingHash(records.findings[i]!)
+  return { visits, findings }
+}
+
+/** Ids stored before with other content than the records give them. */
+export interface Clashes {
+  visits: Set<string>
+  findings: Set<string>
+}
+
+/** Clashes as issues on the records' paths (`visits[3].id`), in the records' order. */
+export function clashIssues(records: CleanRecords, clashes: Clashes): Issue[] {
+  const issues: Issue[] = []
+  if (clashes.visits.size > 0) records.visits.forEach((v, i) => clashes.visits.has(v.id) && issues.push(clash('visit', i, v.id)))
+  if (clashes.findings.size > 0) records.findings.forEach((f, i) => clashes.findings.has(f.id) && issues.push(clash('finding', i, f.id)))
+  return issues
+}
+
+/** The records whose ids are stored with other content, found without storing anything. */
+export async function findClashes(q: Queryable, records: CleanRecords, hashes: RecordHashes): Promise<Clashes> {
+  return {
+    visits: await clashingVisits(q, records.visits.map((v) => v.id), hashes.visits),
+    findings: await clashingFindings(q, records.findings.map((f) => f.id), hashes.findings),
+  }
+}
+
+/**
+ * Stores validated records inside `tx`. An id stored before (a retry, or a concurrent batch
+ * that got there first) is left as it is; the ones stored with other content come back as
+ * clashes, and the caller undoes the transaction. Returns the visits and findings added.
+ */
+export async function storeRecords(
+  tx: Queryable,
+  roundId: number,
+  records: CleanRecords,
+  hashes: RecordHashes,
+  createdBy: number | null,
+): Promise<{ added: { visits: number; findings: number }; clashes: Clashes }> {
+  const added = await insertRecords(tx, roundId, records, hashes, createdBy)
+  // Only when some rows were there already: are they the same records?
+  const clashes: Clashes = {
+    visits: added.visits < records.visits.length ? await clashingVisits(tx, records.visits.map((v) => v.id), hashes.visits) : new Set(),
+    findings: added.findings < records.findings.length ? await clashingFindings(tx, records.findings.map((f) => f.id), hashes.findings) : new Set(),
+  }
+  return { added, clashes }
+}
+
 const clash = (kind: 'visit' | 'finding', index: number, id: string): Issue => ({ path: `${kind}s[${index}].id`, message: `${kind} ${id} is already recorded with different content` })
 
+const conflictError = (issues: Issue[]): DomainError => new DomainError('CONFLICT', `${issues.length} record(s) reuse an id with different content; nothing was stored`, issues)
+
 export async function importRecords(db: Database, roundCode: string, data: unknown, actor: Actor): Promise<ImportSummary> {
-  const round = await getRound(db, roundCode)
-  if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, round.status, 'field-entry')
+  const ctx = await loadRoundContext(db, roundCode)
+  const round = ctx.round
+  const fieldEntry = hasAny(data, 'visits') || hasAny(data, 'findings')
+  if (fieldEntry) assertAccepts(roundCode, round.status, 'field-entry')
   if (hasAny(data, 'externalScores') || hasAny(data, 'measures') || hasAny(data, 'directScores')) assertAccepts(roundCode, round.status, 'unit-values')
-  const { set, standards } = await setContext(db, round.indicatorSetId)
-  const { units, points } = await roundUnitsAndPoints(db, round.id)
   // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
   // (already stored = a retry or a clash).
   // Malformed ids are left to the validator to report; they cannot name a stored visit.
   const ids = [...collect(data, 'findings', 'visit'), ...collect(data, 'visits', 'id')].filter((id) => UUID_SHAPE.test(id))
   const lookedUp = await visitsByIds(db, [...new Set(ids)])
   const { records, issues } = validateRecords(data, {
-    standards: new Map(standards.map((s) => [s.code, s])),
-    components: new Map(set.components.map((c) => [c.code, c.source])),
-    points: new Map(points.map((p) => [p.code, p])),
-    units: new Map(units.map((u) => [u.code, u.id])),
+    ...ctx.base,
     storedVisits: new Map(lookedUp.filter((v) => v.roundId === round.id).map((v) => [v.id, v])),
     photos: await existingPhotos(db, [...new Set(collect(data, 'findings', 'photos'))]),
   })
   if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
-
-  const hashes = { visits: new Map(records.visits.map((v) => [v.id, visitHash(round.id, v)])), findings: new Map(records.findings.map((f) => [f.id, findingHash(f)])) }
-  const visitIndex = new Map(records.visits.map((v, i) => [v.id, i]))
-  const findingIndex = new Map(records.findings.map((f, i) => [f.id, i]))
-  /** Ids among `findingIds` stored with other content than this batch's, as issues. */
-  const findingClashes = async (q: Queryable, findingIds: string[]): Promise<Issue[]> => {
-    const stored = await findingHashesByIds(q, findingIds)
-    return findingIds.filter((id) => stored.has(id) && stored.get(id) !== hashes.findings.get(id)).map((id) => clash('finding', findingIndex.get(id)!, id))
-  }
+  const hashes = hashRecords(round.id, records)
 
   // Visits already stored are known from the lookup above: a retry is skipped, a clash refused.
-  // Stored findings are found by the insert itself (ON CONFLICT DO NOTHING), which saves a
-  // lookup per batch on the common path of new findings.
+  // Stored findings are found by the insert itself (a taken id sends the rows in again with ON
+  // CONFLICT DO NOTHING), which saves a lookup per batch on the common path of new findings.
   const storedVisitHashes = new Map(lookedUp.map((v) => [v.id, v.contentHash]))
-  const fresh: CleanRecords = { ...records, visits: records.visits.filter((v) => !storedVisitHashes.has(v.id)) }
-  const visitClashes = records.visits.filter((v) => storedVisitHashes.has(v.id) && storedVisitHashes.get(v.id) !== hashes.visits.get(v.id)).map((v) => clash('visit', visitIndex.get(v.id)!, v.id))
-  if (visitClashes.length > 0) {
-    const conflicts = [...visitClashes, ...(await findingClashes(db, records.findings.map((f) => f.id)))]
-    throw new DomainError('CONFLICT', `${conflicts.length} record(s) reuse an id with different content; nothing was stored`, conflicts)
+  const fresh: CleanRecords = { ...records, visits: [] }
+  const freshHashes: RecordHashes = { visits: [], findings: hashes.findings }
+  const visitClashes = new Set<string>()
+  records.visits.forEach((v, i) => {
+    const stored = storedVisitHashes.get(v.id)
+    if (stored === undefined) {
+      fresh.visits.push(v)
+      freshHashes.visits.push(hashes.visits[i]!)
+    } else if (stored !== hashes.visits[i]) visitClashes.add(v.id)
+  })
+  if (visitClashes.size > 0) {
+    const findingClashes = await clashingFindings(db, records.findings.map((f) => f.id), hashes.findings)
+    throw conflictError(clashIssues(records, { visits: visitClashes, findings: findingClashes }))
   }
 
   let added = { visits: 0, findings: 0 }
   await db.transaction(async (tx) => {
     // The state checked above must still hold when the rows land: a concurrent close waits.
     const status = await roundStatusForShare(tx, round.id)
-    if (hasAny(data, 'visits') || hasAny(data, 'findings')) assertAccepts(roundCode, status, 'field-entry')
-    else assertAccepts(roundCode, status, 'unit-values')
-    const inserted = await insertRecords(tx, round.id, fresh, hashes, actor.id)
-    // Rows stored before (a retry, or a concurrent batch that got there first): the same
-    // content is a retry, other content a clash that undoes the whole batch.
-    const racedVisits = fresh.visits.filter((v) => !inserted.visits.has(v.id)).map((v) => v.id)
-    const racedFindings = fresh.findings.filter((f) => !inserted.findings.has(f.id)).map((f) => f.id)
-    if (racedVisits.length > 0 || racedFindings.length > 0) {
-      const storedVisits = new Map((await visitsByIds(tx, racedVisits)).map((v) => [v.id, v.contentHash]))
-      const clashes = [
-        ...racedVisits.filter((id) => storedVisits.get(id) !== hashes.visits.get(id)).map((id) => clash('visit', visitIndex.get(id)!, id)),
-        ...(await findingClashes(tx, racedFindings)),
-      ]
-      if (clashes.length > 0) throw new DomainError('CONFLICT', `${clashes.length} record(s) reuse an id with different content; nothing was stored`, clashes)
-    }
-    added = { visits: inserted.visits.size, findings: inserted.findings.size }
+    assertAccepts(roundCode, status, fieldEntry ? 'field-entry' : 'unit-values')
+    const stored = await storeRecords(tx, round.id, fresh, freshHashes, actor.id)
+    // Other content under a stored id undoes the whole batch.
+    const clashes = clashIssues(records, stored.clashes)
+    if (clashes.length > 0) throw conflictError(clashes)
+    added = stored.added
     await appendAudit(tx, actor, {
       action: 'records.import',
       entity: 'round',
       entityKey: roundCode,
-      details: { visits: inserted.visits.size, findings: inserted.findings.size, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
+      details: { visits: added.visits, findings: added.findings, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
     })
   })
   return {
@@ -160,5 +258,122 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
     externalScores: records.externalScores.length,
     measures: records.measures.length,
     directScores: records.directScores.length,
+  }
+}
+
+/** Problems found in a chunk, with paths into the chunk's own lists (`findings[3].standard`). */
+export type ChunkReport = (issues: Issue[], kind: 'invalid' | 'clash') => void
+
+type RecordLists = Partial<Record<'visits' | 'findings' | 'externalScores' | 'measures' | 'directScores', unknown[]>>
+
+/**
+ * One import taken chunk by chunk inside one transaction that the caller opened (a workbook of
+ * any size): each chunk is checked against the round and against the chunks before it (an id
+ * seen twice in the import is an error; a finding may refer to a visit of an earlier chunk),
+ * then stored while the caller reads the next one. Once the caller has a problem, the chunks
+ * after are still checked, clashes included, so every problem is reported, but no longer
+ * stored, and the caller rolls the transaction back. A retried import stores nothing new and
+ * counts every visit and finding as unchanged.
+ *
+ * What is kept between chunks is small: the ids seen and the stored visits met, in typed arrays.
+ */
+export class ChunkedImport {
+  private readonly state = fileState()
+  /** Stored visits of the round that findings referred to, so each is looked up once. */
+  private readonly storedVisits = new VisitTable()
+  private readonly counts = { visits: 0, findings: 0, externalScores: 0, measures: 0, directScores: 0 }
+  private readonly added = { visits: 0, findings: 0 }
+  /** The store of the last chunk taken (or its look for clashes). */
+  private storing: Promise<void> = Promise.resolve()
+
+  /** `status` is the round's state as read (FOR SHARE) in the transaction `tx`. */
+  constructor(
+    private readonly tx: Queryable,
+    private readonly ctx: RoundContext,
+    private readonly status: RoundStatus,
+    private readonly createdBy: number | null,
+  ) {
+    // Nothing at all can be stored outside these states; an empty import is refused there too.
+    assertAccepts(ctx.code, status, 'unit-values')
+  }
+
+  /**
+   * Checks a chunk of records of one kind, then has it stored after the chunk before, or, when
+   * `store()` says no at that point, only looked at for clashes. Resolves once the chunk is
+   * checked and the chunk before it stored, while this one is being stored: the caller reads
+   * on meanwhile. Problems go to `report`: those of the checks before this resolves, clashes
+   * when found. A failure of the store before is thrown here.
+   */
+  async take(data: RecordLists, report: ChunkReport, store: () => boolean): Promise<void> {
+    if ((data.visits?.length ?? 0) > 0 || (data.findings?.length ?? 0) > 0) assertAccepts(this.ctx.code, this.status, 'field-entry')
+    await this.lookUpVisits(data.findings)
+    const photos = collect(data, 'findings', 'photos')
+    const { records, issues } = validateRecords(
+      data,
+      { ...this.ctx.base, storedVisits: this.storedVisits, photos: photos.length > 0 ? await existingPhotos(this.tx, [...new Set(photos)]) : new Set() },
+      this.state,
+    )
+    this.counts.visits += records.visits.length
+    this.counts.findings += records.findings.length
+    this.counts.externalScores += records.externalScores.length
+    this.counts.measures += records.measures.length
+    this.counts.directScores += records.directScores.length
+    if (issues.length > 0) report(issues, 'invalid')
+    const hashes = hashRecords(this.ctx.round.id, records)
+    await this.storing
+    const storing = (async () => {
+      let clashes: Clashes
+      if (store() && issues.length === 0) {
+        const stored = await storeRecords(this.tx, this.ctx.round.id, records, hashes, this.createdBy)
+        this.added.visits += stored.added.visits
+        this.added.findings += stored.added.findings
+        clashes = stored.clashes
+      } else clashes = await findClashes(this.tx, records, hashes)
+      const found = clashIssues(records, clashes)
+      if (found.length > 0) report(found, 'clash')
+    })()
+    // A failure is taken up by the next take(), by settle() or by finish().
+    storing.catch(() => undefined)
+    this.storing = storing
+  }
+
+  /** Waits until the last chunk taken is stored; throws its failure. */
+  async settle(): Promise<void> {
+    await this.storing
+  }
+
+  /** Stored visits that findings refer to and that are neither in the import nor met before. */
+  private async lookUpVisits(findings: unknown[] | undefined): Promise<void> {
+    if (!findings || findings.length === 0) return
+    const wanted = new Set<string>()
+    for (const f of findings) {
+      const v = typeof f === 'object' && f !== null ? (f as { visit?: unknown }).visit : undefined
+      if (typeof v !== 'string') continue
+      const id = readUuid(v) ? v : v.trim().toLowerCase()
+      // A malformed id is left to the validator to report; it cannot name a stored visit.
+      if (readUuid(id) && !this.storedVisits.has(id) && !this.state.visits.has(id)) wanted.add(id)
+    }
+    if (wanted.size === 0) return
+    for (const v of await visitsByIds(this.tx, [...wanted])) if (v.roundId === this.ctx.round.id) this.storedVisits.set(v.id, v satisfies VisitInfo)
+  }
+
+  /** Records the import in the audit log, once every chunk is stored. */
+  async finish(actor: Actor): Promise<ImportSummary> {
+    await this.settle()
+    const { counts, added } = this
+    await appendAudit(this.tx, actor, {
+      action: 'records.import',
+      entity: 'round',
+      entityKey: this.ctx.code,
+      details: { visits: added.visits, findings: added.findings, externalScores: counts.externalScores, measures: counts.measures, directScores: counts.directScores },
+    })
+    return {
+      round: this.ctx.code,
+      visits: { added: added.visits, unchanged: counts.visits - added.visits },
+      findings: { added: added.findings, unchanged: counts.findings - added.findings },
+      externalScores: counts.externalScores,
+      measures: counts.measures,
+      directScores: counts.directScores,
+    }
   }
 }

@@ -1,20 +1,27 @@
 /**
  * The Excel workflow of a round: its template, and importing a filled workbook. An import is
  * all or nothing, like a JSON batch: sheet problems (headers, formulas, merged cells, unreadable
- * values) and record problems (unknown point, standard not applicable, …) are all reported as
- * sheet!cell: reason, and a copy of the workbook with the bad cells marked can be written.
+ * values), record problems (unknown point, standard not applicable, an id twice in the file, …)
+ * and clashes (an id stored with other content) are all reported as sheet!cell: reason, and a
+ * copy of the workbook with the bad cells marked can be written.
+ *
+ * The workbook streams through in chunks inside one transaction: each chunk is checked and
+ * stored while the next is read, so memory stays at a chunk and storing overlaps with reading.
+ * After the first problem the reading goes on to report every problem (up to the listing cap)
+ * but stores nothing more, and the transaction is rolled back.
  */
-import { DomainError, isDomainError, type Issue } from '../domain/errors.js'
+import { DomainError, type Issue } from '../domain/errors.js'
 import type { IndicatorSet } from '../domain/indicator-set/model.js'
 import type { RoundDefinition } from '../domain/round/validate.js'
 import type { Database } from '../db/client.js'
 import type { Actor } from '../db/queries/audit.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
-import type { MarkIssue } from '../excel/index.js'
+import { roundStatusForShare } from '../db/queries/rounds.js'
+import type { MarkIssue, RecordChunk } from '../excel/index.js'
 
 /** The Excel code (and exceljs) loads on first use: a server start does not pay for it. */
 const excel = () => import('../excel/index.js')
-import { importRecords, type ImportSummary } from './records.js'
+import { ChunkedImport, loadRoundContext, type ChunkReport, type ImportSummary } from './records.js'
 import { getRound } from './rounds.js'
 
 export async function writeRoundTemplate(db: Database, roundCode: string, out: string | NodeJS.WritableStream): Promise<void> {
@@ -37,33 +44,48 @@ export class WorkbookRejected extends DomainError {
 /** sheet!cell, as cellRef in src/excel writes it (kept here so this module does not load exceljs). */
 const toIssue = (m: MarkIssue): Issue => ({ path: m.sheet === '' ? '' : m.row <= 0 ? m.sheet : `${m.sheet}!${m.column}${m.row}`, message: m.message })
 
-export async function importWorkbook(
-  db: Database,
-  roundCode: string,
-  file: string,
-  actor: Actor,
-  options: { onProgress?: (rows: number) => void } = {},
-): Promise<ImportSummary & { rows: number }> {
-  await getRound(db, roundCode) // an unknown round fails before the file is read
-  const { readWorkbook, XlsxFileError } = await excel()
-  const read = await readWorkbook(file, { roundCode, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).catch((error: unknown) => {
+export interface WorkbookImportOptions {
+  onProgress?: (rows: number) => void
+  /** Records checked and stored at a time (default 10,000). */
+  chunkSize?: number
+}
+
+export async function importWorkbook(db: Database, roundCode: string, file: string, actor: Actor, options: WorkbookImportOptions = {}): Promise<ImportSummary & { rows: number }> {
+  const ctx = await loadRoundContext(db, roundCode) // an unknown round fails before the file is read
+  const { IssueList, XlsxFileError, locateInChunk, readWorkbookChunks } = await excel()
+  const issues = new IssueList()
+  /** Problems that are clashes with stored records (the rest are errors in the file). */
+  let clashes = 0
+  try {
+    return await db.transaction(async (tx) => {
+      // The round stays in this state until the import commits: a concurrent close waits.
+      const run = new ChunkedImport(tx, ctx, await roundStatusForShare(tx, ctx.round.id), actor.id)
+      // Problems are placed by the chunk's rows; its records can go once they are checked.
+      const report = ({ kind, rows }: RecordChunk): ChunkReport => (found, what) => {
+        for (const i of found) issues.addAt(locateInChunk({ kind, rows }, i.path), i.path, i.message)
+        if (what === 'clash') clashes += found.length
+      }
+      const nothingWrong = (): boolean => issues.count === 0
+      const { rows } = await readWorkbookChunks(
+        file,
+        { roundCode, issues, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) },
+        (chunk) => run.take({ [chunk.kind]: chunk.records }, report(chunk), nothingWrong),
+      ).finally(() => run.settle().catch(() => undefined)) // nothing may run on after a failure
+      await run.settle() // the last chunk stored, or its failure thrown
+      if (issues.count > 0) {
+        const marks = issues.list()
+        const base =
+          clashes === issues.count
+            ? new DomainError('CONFLICT', `${issues.count} record(s) reuse an id with different content; nothing was stored`, marks.map(toIssue))
+            : new DomainError('VALIDATION_FAILED', `${issues.count} problem(s) in the workbook; nothing was stored`, marks.map(toIssue))
+        throw new WorkbookRejected(marks, base) // undoes every chunk stored so far
+      }
+      return { ...(await run.finish(actor)), rows }
+    })
+  } catch (error) {
     // A file that is not a readable workbook is bad input, not a failure of the server.
     if (error instanceof XlsxFileError) throw new DomainError('VALIDATION_FAILED', error.message, [{ path: 'file', message: error.message }])
     throw error
-  })
-  if (read.issues.length > 0) {
-    const marks = read.issues.map((i) => ({ sheet: i.sheet, row: i.row, column: i.column, message: i.message }))
-    throw new WorkbookRejected(marks, new DomainError('VALIDATION_FAILED', `${marks.length} problem(s) in the workbook; nothing was stored`, marks.map(toIssue)))
-  }
-  try {
-    return { ...(await importRecords(db, roundCode, read.data, actor)), rows: read.rows }
-  } catch (error) {
-    if (!isDomainError(error) || error.issues.length === 0) throw error
-    const marks: MarkIssue[] = error.issues.map((issue) => {
-      const at = read.locate(issue.path)
-      return at ? { ...at, message: issue.message } : { sheet: '', row: 0, column: '', message: `${issue.path}: ${issue.message}` }
-    })
-    throw new WorkbookRejected(marks, new DomainError(error.code, error.message, marks.map(toIssue)))
   }
 }
 

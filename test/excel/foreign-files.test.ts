@@ -4,7 +4,9 @@
  * date format 22, inline strings, shared formulas, merged cells), one from the exceljs streaming
  * writer (inline strings, no shared strings), and repeated reads of an exceljs-written file, whose
  * xl/workbook.xml comes last — the layout on which exceljs's own streaming WorkbookReader loses
- * entries now and then (exceljs issue #3064).
+ * entries now and then (exceljs issue #3064). The plain-values sheet reader gives what exceljs's
+ * WorksheetReader gives on all of them, and on a sheet of odd cells; text whose UTF-8 bytes
+ * straddle two chunks of inflated XML comes back whole.
  */
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -156,6 +158,160 @@ describe('workbooks from other writers', () => {
     for (let i = 0; i < 25; i++) {
       const again = await readWorkbook(file)
       expect(again.data, `read ${i + 2}`).toEqual(first.data)
+    }
+  })
+})
+
+/** A workbook of the given sheets (XML of <sheetData> and what follows), with Excel's date style 22 as style 1. */
+async function handMade(file: string, sheets: { name: string; body: string }[], shared: string[] = []): Promise<void> {
+  const zip = new JSZip()
+  zip.file(
+    '[Content_Types].xml',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`,
+  )
+  zip.file(
+    '_rels/.rels',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+  )
+  zip.file(
+    'xl/workbook.xml',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ${NS}><sheets>${sheets.map((sh, i) => `<sheet name="${sh.name}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('')}</sheets></workbook>`,
+  )
+  const rel = (id: string, type: string, target: string): string => `<Relationship Id="${id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/>`
+  zip.file(
+    'xl/_rels/workbook.xml.rels',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets.map((_, i) => rel(`rId${i + 1}`, 'worksheet', `worksheets/sheet${i + 1}.xml`)).join('')}${rel('rId90', 'styles', 'styles.xml')}${rel('rId91', 'sharedStrings', 'sharedStrings.xml')}</Relationships>`,
+  )
+  sheets.forEach((sh, i) => zip.file(`xl/worksheets/sheet${i + 1}.xml`, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet ${NS}>${sh.body}</worksheet>`))
+  zip.file(
+    'xl/styles.xml',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="等线"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`,
+  )
+  zip.file(
+    'xl/sharedStrings.xml',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${shared.length}" uniqueCount="${shared.length}">${shared.map((t) => `<si><t>${esc(t)}</t></si>`).join('')}</sst>`,
+  )
+  writeFileSync(file, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }))
+}
+
+const COLUMNS = 9
+/** A value as compared: shared strings resolved, formulas by their presence only (exceljs adds the cached result). */
+function comparable(v: unknown, book: XlsxStream): unknown {
+  if (v === undefined) return null
+  if (typeof v !== 'object' || v === null || v instanceof Date) return v
+  if ('sharedString' in v) return book.sharedString((v as { sharedString: number }).sharedString) ?? null
+  if ('formula' in v || 'sharedFormula' in v) return 'formula'
+  return v
+}
+
+/** Every sheet's rows, as [row number, values of columns 1–9], read both ways. */
+async function bothWays(file: string): Promise<{ exceljs: unknown[]; values: unknown[] }> {
+  const book = await XlsxStream.open(file)
+  const exceljs: unknown[] = []
+  const values: unknown[] = []
+  try {
+    for (let i = 0; i < book.sheets.length; i++) {
+      for await (const row of book.openSheet(i)!.rows) exceljs.push([i, row.number, Array.from({ length: COLUMNS }, (_, c) => comparable(row.getCell(c + 1).value, book))])
+      for await (const batch of book.openSheetValues(i, COLUMNS)!.rows)
+        for (const row of batch) values.push([i, row.number, Array.from({ length: COLUMNS }, (_, c) => comparable(row.values[c], book))])
+    }
+  } finally {
+    book.close()
+  }
+  return { exceljs, values }
+}
+
+describe('the plain-values sheet reader', () => {
+  it('gives the values exceljs gives, on files of every writer and on odd cells', async () => {
+    const odd = tmp.file('odd-cells.xlsx')
+    const c = (ref: string, attrs: string, inner: string): string => `<c r="${ref}"${attrs}>${inner}</c>`
+    await handMade(
+      odd,
+      [
+        {
+          name: '点位考察',
+          body: `<sheetData>
+  <row r="2" s="1" customFormat="1">
+    ${c('A2', '', '<v>46027.5</v>')}
+    ${c('B2', ' s="0"', '<v>46027.25</v>')}
+    ${c('C2', ' s="1"', '<v>46028</v>')}
+    ${c('D2', ' t="b"', '<v>1</v>')}
+    ${c('E2', ' t="e"', '<v>#DIV/0!</v>')}
+    ${c('F2', ' t="str"', '<f>A2&amp;"x"</f><v>abc</v>')}
+    ${c('G2', ' t="inlineStr"', '<is><r><t>甲</t></r><r><t xml:space="preserve"> 乙 </t></r></is>')}
+  </row>
+  <row r="4">
+    ${c('A4', ' t="inlineStr"', '<is><t>&amp;lt;不是标签&amp;gt;</t></is>')}
+    ${c('B4', ' t="s"', '<v>1</v>')}
+    ${c('C4', ' s="9"', '<v>12.5</v>')}
+    ${c('D4', ' t="n"', '<v>-0.000001</v>')}
+    ${c('E4', ' s="1"', '')}
+    ${c('H4', ' t="inlineStr"', '<is><t>第八列</t></is>')}
+    ${c('K4', ' t="inlineStr"', '<is><t>表外</t></is>')}
+  </row>
+  <row r="5"/>
+</sheetData>`,
+        },
+      ],
+      ['甲区', '乙区 '],
+    )
+    const streamed = tmp.file('odd-stream-writer.xlsx')
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: streamed, useSharedStrings: false, useStyles: true })
+    for (const sheet of SHEETS) {
+      const ws = wb.addWorksheet(sheet.name)
+      ws.addRow(sheet.columns.map((col) => col.header)).commit()
+      for (const r of sampleData()[sheet.kind] ?? []) ws.addRow(sheet.columns.map((col) => (r[col.field] === undefined ? null : (r[col.field] as ExcelJS.CellValue)))).commit()
+      ws.commit()
+    }
+    await wb.commit()
+    const excelStyle = tmp.file('excel-style-again.xlsx')
+    await excelStyleWorkbook(excelStyle)
+    const template = await filledTemplate(tmp.file('both-ways.xlsx'), sampleRows(), (w) => {
+      w.getWorksheet('问卷得分')!.getCell('C3').value = { formula: '80+8.5', result: 88.5 }
+      w.getWorksheet('点位考察')!.getCell('C3').value = new Date(Date.UTC(2026, 0, 5, 9, 10))
+      w.getWorksheet('计量数据')!.getCell('C2').value = { error: '#N/A' }
+    })
+    for (const file of [odd, streamed, excelStyle, template]) {
+      const { exceljs, values } = await bothWays(file)
+      expect(values, file).toEqual(exceljs)
+      expect(values.length, file).toBeGreaterThan(0)
+    }
+    // What the odd sheet holds, to be sure the comparison saw each case.
+    const { values } = await bothWays(odd)
+    expect(values).toEqual([
+      [
+        0,
+        2,
+        [
+          new Date(Date.UTC(2026, 0, 5, 12)), // no style of its own: the row's date style
+          new Date(Date.UTC(2026, 0, 5, 6)), // style 0 counts as none, as in exceljs
+          new Date(Date.UTC(2026, 0, 6)),
+          true,
+          { error: '#DIV/0!' },
+          'formula',
+          ' 乙 ', // of a rich inline string, exceljs keeps the last run
+          null,
+          null,
+        ],
+      ],
+      [0, 4, ['<不是标签>', '乙区 ', 12.5, -0.000001, null, null, null, '第八列', null]],
+      [0, 5, [null, null, null, null, null, null, null, null, null]],
+    ])
+  })
+
+  it('keeps text whole whose UTF-8 bytes straddle two chunks of the inflated XML', async () => {
+    const notes = Array.from({ length: 3000 }, (_, i) => `第${i}处：南门地面存在垃圾，店外经营占道（编号${i}）`)
+    for (const useSharedStrings of [true, false]) {
+      const file = tmp.file(`long-text-${String(useSharedStrings)}.xlsx`)
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings })
+      const ws = wb.addWorksheet('材料审核')
+      ws.addRow(SHEETS.find((s) => s.kind === 'directScores')!.columns.map((col) => col.header)).commit()
+      for (const note of notes) ws.addRow(['a', '04-01-02', 1, note]).commit()
+      ws.commit()
+      await wb.commit()
+      const result = await readWorkbook(file)
+      expect(result.issues).toEqual([])
+      expect(result.data.directScores.map((r) => r.note)).toEqual(notes)
     }
   })
 })

@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { validateRecords } from '../../src/domain/records/validate.js'
 import { readWorkbook } from '../../src/excel/import.js'
-import { deterministicUuid } from '../../src/excel/normalise.js'
+import { deterministicUuid, trimCell } from '../../src/excel/normalise.js'
 import { filledTemplate, recordContext, sampleData, sampleRows, tempDir, type Fill } from './helpers.js'
 
 const tmp = tempDir()
@@ -77,6 +77,16 @@ describe('reading a filled template', () => {
 })
 
 describe('cell normalisation', () => {
+  it('trims exactly what the white-space pattern trims, for every character at either edge', () => {
+    const EDGE = /^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$/g
+    const differing: number[] = []
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c)
+      for (const text of [`${ch}ab`, `ab${ch}`, ch, `a${ch}b`, `${ch}${ch}`]) if (trimCell(text) !== text.replace(EDGE, '')) differing.push(c)
+    }
+    expect(differing).toEqual([])
+  })
+
   it('trims spaces (also full-width) and folds full-width digits, letters and punctuation in id, code, number and time cells', async () => {
     const file = await filledTemplate(next(), {
       点位考察: [['\u3000００００００００－００００－４０００－８０００－０００００００００００１ ', ' Ｐ１\u3000', '２０２６－０１－０５　０９：１０', '  e01 ', ' 　有备注　', '３０．５１２３', '117.0456 ']],

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js'
 import { loadSampleRound } from '../helpers/sample-round.js'
-import { sampleRows } from '../excel/helpers.js'
+import { sampleData, sampleRows } from '../excel/helpers.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -63,6 +63,25 @@ describe('Excel over HTTP', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/rounds/2026-01/import', payload, headers: { ...headers, ...bearer(t.tokens.evaluator) } })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({ visits: { added: 5 }, findings: { added: 3 }, externalScores: 3 })
+    const ranking = await t.app.inject({ method: 'GET', url: '/api/v1/rounds/2026-01/ranking', headers: bearer(t.tokens.admin) })
+    expect(ranking.json().groups[0].ranking.map((u: { unit: string; total: string }) => [u.unit, u.total])).toEqual([
+      ['c', '95.80'],
+      ['a', '91.25'],
+      ['b', '83.28'],
+    ])
+  })
+
+  it('refuses a workbook reusing a stored id with other content: 409 naming the cell, with a marked copy', async () => {
+    const data = sampleData()
+    data.visits[1]!.at = '2026-01-05T11:00:00+08:00' // stored at 10:10
+    const { payload, headers } = multipart(await filled(template, sampleRows(data) as Record<string, ExcelJS.CellValue[][]>))
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/rounds/2026-01/import', payload, headers: { ...headers, ...bearer(t.tokens.evaluator) } })
+    expect(res.statusCode).toBe(409)
+    const problem = res.json()
+    expect(problem.code).toBe('CONFLICT')
+    expect(problem.errors).toEqual([{ path: '点位考察!A3', message: `visit ${String(data.visits[1]!.id)} is already recorded with different content` }])
+    expect((await t.app.inject({ method: 'GET', url: problem.errorWorkbook, headers: bearer(t.tokens.evaluator) })).statusCode).toBe(200)
+    // The rest of the file was a retry: nothing changed.
     const ranking = await t.app.inject({ method: 'GET', url: '/api/v1/rounds/2026-01/ranking', headers: bearer(t.tokens.admin) })
     expect(ranking.json().groups[0].ranking.map((u: { unit: string; total: string }) => [u.unit, u.total])).toEqual([
       ['c', '95.80'],

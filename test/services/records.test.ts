@@ -5,8 +5,12 @@
  * Then the ranking of the example round against the ranking worked out by hand (SPEC §4), and
  * rank change against a second round of the same series.
  *
+ * Also, without the database: content hashes keep their format, the compact id tables, and the
+ * checking of an import in chunks that share one state (duplicates and visits across chunks).
+ *
  * One fresh database for the file; the tests run in order and build on each other.
  */
+import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { and, eq, sql } from 'drizzle-orm'
@@ -14,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DomainError, type Issue } from '../../src/domain/errors.js'
 import { directScores, externalScores, findings, measures, rounds, units, visits } from '../../src/db/schema/index.js'
 import { loadIndicatorSet, validateIndicatorSet } from '../../src/services/indicator-sets.js'
-import { importRecords } from '../../src/services/records.js'
+import { findingHash, importRecords, visitHash } from '../../src/services/records.js'
+import { UuidSet, UuidTable, VisitTable, fileState, validateRecords, type FindingRecord, type RecordContext, type VisitRecord } from '../../src/domain/records/validate.js'
 import { getRoundSummary, loadRound, transitionRound } from '../../src/services/rounds.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
@@ -404,5 +409,102 @@ describe(`record times (${engineName})`, () => {
       ['visits[1].at', 'is not a date-time'],
     ])
     expect(await rowCounts()).toEqual(before)
+  })
+})
+
+describe('content hashes', () => {
+  // The format stored with every record: a retry of data stored by an earlier version must match.
+  const json = (v: string | number | null): string => JSON.stringify(v)
+  const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
+  const texts = [null, '', 'plain', '占道经营，店外经营', 'a "quoted" word', 'back\\slash', 'tab\tnew\nline\u0001', 'emoji 🙂', 'lone \ud800 surrogate', '\u2028\u2029', '</script>']
+
+  it('are the SHA-256 of the fields written as JSON, whatever the text holds', () => {
+    for (const note of texts) {
+      const f: FindingRecord = { id: uuid('e0000000', 1), visitId: uuid('e1000000', 1), unitId: 3, standardId: 7, count: 2, deduction: '0.5', note, evaluator: note, at: new Date('2026-01-05T01:10:00Z'), photos: ['ab'.repeat(32)] }
+      expect(findingHash(f)).toBe(sha(`f1|${f.visitId}|7|2|${json('0.5')}|${json(note)}|${json(note)}|${json('2026-01-05T01:10:00.000Z')}|${'ab'.repeat(32)}`))
+      const v: VisitRecord = { id: uuid('e1000000', 1), pointId: 4, unitId: 3, pointType: 'market', at: new Date('2026-01-05T01:10:00Z'), evaluator: note, note, lat: null, lng: '117.0456' }
+      expect(visitHash(9, v)).toBe(sha(`v1|9|4|2026-01-05T01:10:00.000Z|${json(note)}|${json(note)}|${json(null)}|${json('117.0456')}`))
+    }
+  })
+})
+
+describe('compact id tables', () => {
+  it('find every id stored, through growth, and nothing else', () => {
+    const table = new UuidTable(4)
+    const ids = Array.from({ length: 5000 }, () => randomUUID())
+    ids.forEach((id, i) => expect(table.set(id, i)).toBe(true))
+    expect(table.size).toBe(5000)
+    ids.forEach((id, i) => expect(table.get(id)).toBe(i))
+    expect(table.get(randomUUID())).toBe(-1)
+    // Only canonical (lower-case) UUIDs are ids here; other text is never stored or found.
+    expect(table.get(ids[0]!.toUpperCase())).toBe(-1)
+    expect(table.set('not-a-uuid', 1)).toBe(false)
+    expect(table.get(`${ids[0]!} `)).toBe(-1)
+    // Setting again replaces the value, without adding an entry.
+    table.set(ids[3]!, 77)
+    expect(table.get(ids[3]!)).toBe(77)
+    expect(table.size).toBe(5000)
+
+    const set = new UuidSet()
+    const nil = '00000000-0000-0000-0000-000000000000'
+    expect(set.has(nil)).toBe(false)
+    set.add(nil).add(ids[0]!)
+    expect([set.has(nil), set.has(ids[0]!), set.has(ids[1]!), set.size]).toEqual([true, true, false, 2])
+
+    const visits = new VisitTable()
+    visits.set(ids[0]!, { pointType: 'market', unitId: 1 }).set(ids[1]!, { pointType: 'road', unitId: 1 }).set(ids[2]!, { pointType: 'market', unitId: 1 })
+    expect([visits.get(ids[0]!), visits.get(ids[1]!), visits.get(ids[2]!), visits.get(ids[3]!)]).toEqual([
+      { pointType: 'market', unitId: 1 },
+      { pointType: 'road', unitId: 1 },
+      { pointType: 'market', unitId: 1 },
+      undefined,
+    ])
+  })
+})
+
+describe('checking an import in chunks', () => {
+  const ctx: RecordContext = {
+    standards: new Map([
+      ['01-01-01', { id: 1, kind: 'deduct', points: '2', pointTypes: ['market'] }],
+      ['04-01-01', { id: 2, kind: 'measure', points: '4', pointTypes: [] }],
+    ]),
+    components: new Map([['survey', 'external']]),
+    points: new Map([['P1', { id: 1, type: 'market', unitId: 1 }]]),
+    units: new Map([['a', 1]]),
+    storedVisits: new Map(),
+    photos: new Set(),
+  }
+
+  it('treats the chunks as one batch: an id seen in an earlier chunk is a duplicate, its visits are known', () => {
+    const state = fileState()
+    const first = validateRecords({ visits: [{ id: uuid('f0000000', 1), point: 'P1', at: AT }] }, ctx, state)
+    expect(first.issues).toEqual([])
+    const second = validateRecords(
+      {
+        findings: [
+          { id: uuid('f1000000', 1), visit: uuid('f0000000', 1), standard: '01-01-01' },
+          { id: uuid('f1000000', 2), visit: uuid('f0000000', 2), standard: '01-01-01' },
+        ],
+        measures: [{ unit: 'a', standard: '04-01-01', value: '3' }],
+      },
+      ctx,
+      state,
+    )
+    expect(second.records.findings.map((f) => f.id)).toEqual([uuid('f1000000', 1)])
+    expectExactly(second.issues, [['findings[1].visit', 'unknown visit']])
+    const third = validateRecords(
+      {
+        visits: [{ id: uuid('F0000000', 1).toUpperCase(), point: 'P1', at: AT }],
+        findings: [{ id: uuid('f1000000', 1), visit: uuid('f0000000', 1), standard: '01-01-01' }],
+        measures: [{ unit: 'a', standard: '04-01-01', value: '4' }],
+      },
+      ctx,
+      state,
+    )
+    expectExactly(third.issues, [
+      ['visits[0].id', `visit ${uuid('f0000000', 1)} appears twice in this file`],
+      ['findings[0].id', `finding ${uuid('f1000000', 1)} appears twice in this file`],
+      ['measures[0]', 'a second value for unit a and standard 04-01-01 in this file'],
+    ])
   })
 })

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { pgArray } from '../arrays.js'
 import { queryRows, toCount } from '../sql.js'
 import type { Queryable } from '../client.js'
@@ -37,12 +37,6 @@ export async function visitsByIds(db: Queryable, ids: string[]) {
   return rows.map((r) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) }))
 }
 
-export async function findingHashesByIds(db: Queryable, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map()
-  const rows = await queryRows<{ id: string; content_hash: string }>(db, sql`select id, content_hash from findings where id = any(${pgArray(ids)}::uuid[])`)
-  return new Map(rows.map((r) => [r.id, r.content_hash]))
-}
-
 export async function existingPhotos(db: Queryable, hashes: string[]): Promise<Set<string>> {
   if (hashes.length === 0) return new Set()
   const rows = await db.select({ hash: photos.hash }).from(photos).where(inArray(photos.hash, hashes))
@@ -52,47 +46,105 @@ export async function existingPhotos(db: Queryable, hashes: string[]): Promise<S
 /** Rows per statement: one array parameter per column, so the limit is memory, not parameters. */
 const CHUNK = 20_000
 
-export async function insertRecords(
-  tx: Queryable,
-  roundId: number,
-  records: CleanRecords,
-  hashes: { visits: Map<string, string>; findings: Map<string, string> },
-  createdBy: number | null,
-): Promise<{ visits: Set<string>; findings: Set<string> }> {
-  // ON CONFLICT DO NOTHING: a concurrent batch may have stored the same id since we looked;
-  // the caller compares those rows' content instead of failing on the key.
-  const inserted = { visits: new Set<string>(), findings: new Set<string>() }
+/** Content hashes of validated records, in the order of the records. */
+export interface RecordHashes {
+  visits: string[]
+  findings: string[]
+}
+
+/**
+ * An array literal of values that need no quotes: UUIDs, numbers, decimal text, ISO times and
+ * hex hashes, as validation leaves them. Nulls are NULL; a column of nulls only is `{}`, which
+ * unnest pads with nulls to the length of the others (and saves sending them).
+ */
+function bareArray(values: readonly (string | number | null)[]): string {
+  let nulls = 0
+  for (const v of values) if (v === null) nulls++
+  if (nulls === values.length) return '{}'
+  return `{${(nulls === 0 ? values : values.map((v) => (v === null ? 'NULL' : v))).join(',')}}`
+}
+
+const ARRAY_ESCAPE = /["\\]/
+
+/** An array literal of text values, each quoted; see bareArray for nulls. */
+function textArray(values: readonly (string | null)[]): string {
+  let nulls = 0
+  for (const v of values) if (v === null) nulls++
+  if (nulls === values.length) return '{}'
+  let out = '{'
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (i > 0) out += ','
+    if (v === null) out += 'NULL'
+    else out += ARRAY_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`
+  }
+  return `${out}}`
+}
+
+/** A unique key taken: on postgres.js the error itself, through drizzle its cause. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if ((e as { code?: unknown }).code === '23505') return true
+  return false
+}
+
+/**
+ * Runs an INSERT of new rows: first plainly, inside a savepoint, as the common case (every id
+ * new) is a third cheaper for the database without ON CONFLICT; when an id is taken, the
+ * savepoint is rolled back and the rows go in again with ON CONFLICT DO NOTHING (a retry, or a
+ * concurrent batch that got there first). Returns the rows added.
+ */
+async function insertNew(tx: Queryable, rows: number, insert: SQL): Promise<number> {
+  try {
+    await tx.transaction(async (savepoint) => {
+      await savepoint.execute(insert)
+    })
+    return rows
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error
+  }
+  const [row] = await queryRows<{ n: unknown }>(tx, sql`with added as (${insert} on conflict (id) do nothing returning 1) select count(*) as n from added`)
+  return toCount(row?.n ?? 0)
+}
+
+/**
+ * Inserts validated records. Visits and findings whose id is stored already are left as they
+ * are; the caller compares those with `clashingVisits` / `clashingFindings`. Per-unit values
+ * replace stored ones. Returns how many visits and findings were added.
+ */
+export async function insertRecords(tx: Queryable, roundId: number, records: CleanRecords, hashes: RecordHashes, createdBy: number | null): Promise<{ visits: number; findings: number }> {
+  const added = { visits: 0, findings: 0 }
   for (let i = 0; i < records.visits.length; i += CHUNK) {
     const part = records.visits.slice(i, i + CHUNK)
-    const rows = await queryRows<{ id: string }>(tx, sql`
-      insert into visits (id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by)
-      select v.id, ${roundId}, v.point_id, v.unit_id, v.point_type, v.at, v.evaluator, v.note, v.lat, v.lng, v.content_hash, ${createdBy}
-      from unnest(${pgArray(part.map((v) => v.id))}::uuid[], ${pgArray(part.map((v) => v.pointId))}::int[], ${pgArray(part.map((v) => v.unitId))}::int[],
-                  ${pgArray(part.map((v) => v.pointType))}::text[], ${pgArray(part.map((v) => v.at.toISOString()))}::timestamptz[],
-                  ${pgArray(part.map((v) => v.evaluator))}::text[], ${pgArray(part.map((v) => v.note))}::text[],
-                  ${pgArray(part.map((v) => v.lat))}::numeric[], ${pgArray(part.map((v) => v.lng))}::numeric[],
-                  ${pgArray(part.map((v) => hashes.visits.get(v.id)!))}::text[])
-           as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)
-      on conflict (id) do nothing
-      returning id`)
-    for (const r of rows) inserted.visits.add(r.id)
+    added.visits += await insertNew(
+      tx,
+      part.length,
+      sql`insert into visits (id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by)
+        select v.id, ${roundId}, v.point_id, v.unit_id, v.point_type, v.at, v.evaluator, v.note, v.lat, v.lng, v.content_hash, ${createdBy}
+        from unnest(${bareArray(part.map((v) => v.id))}::uuid[], ${bareArray(part.map((v) => v.pointId))}::int[], ${bareArray(part.map((v) => v.unitId))}::int[],
+                    ${textArray(part.map((v) => v.pointType))}::text[], ${bareArray(part.map((v) => v.at.toISOString()))}::timestamptz[],
+                    ${textArray(part.map((v) => v.evaluator))}::text[], ${textArray(part.map((v) => v.note))}::text[],
+                    ${bareArray(part.map((v) => v.lat))}::numeric[], ${bareArray(part.map((v) => v.lng))}::numeric[],
+                    ${bareArray(hashes.visits.slice(i, i + CHUNK))}::text[])
+             as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)`,
+    )
   }
   for (let i = 0; i < records.findings.length; i += CHUNK) {
     const part = records.findings.slice(i, i + CHUNK)
-    const rows = await queryRows<{ id: string }>(tx, sql`
-      insert into findings (id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by)
-      select f.id, ${roundId}, f.visit_id, f.unit_id, f.standard_id, f.count, f.deduction, f.note, f.evaluator, f.at,
-             coalesce(string_to_array(f.photos, ','), '{}'), f.content_hash, ${createdBy}
-      from unnest(${pgArray(part.map((f) => f.id))}::uuid[], ${pgArray(part.map((f) => f.visitId))}::uuid[], ${pgArray(part.map((f) => f.unitId))}::int[],
-                  ${pgArray(part.map((f) => f.standardId))}::int[], ${pgArray(part.map((f) => f.count))}::int[], ${pgArray(part.map((f) => f.deduction))}::numeric[],
-                  ${pgArray(part.map((f) => f.note))}::text[], ${pgArray(part.map((f) => f.evaluator))}::text[],
-                  ${pgArray(part.map((f) => f.at?.toISOString() ?? null))}::timestamptz[],
-                  ${pgArray(part.map((f) => (f.photos.length > 0 ? f.photos.join(',') : null)))}::text[],
-                  ${pgArray(part.map((f) => hashes.findings.get(f.id)!))}::text[])
-           as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)
-      on conflict (id) do nothing
-      returning id`)
-    for (const r of rows) inserted.findings.add(r.id)
+    added.findings += await insertNew(
+      tx,
+      part.length,
+      sql`insert into findings (id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by)
+        select f.id, ${roundId}, f.visit_id, f.unit_id, f.standard_id, f.count, f.deduction, f.note, f.evaluator, f.at,
+               coalesce(string_to_array(f.photos, ','), '{}'), f.content_hash, ${createdBy}
+        from unnest(${bareArray(part.map((f) => f.id))}::uuid[], ${bareArray(part.map((f) => f.visitId))}::uuid[], ${bareArray(part.map((f) => f.unitId))}::int[],
+                    ${bareArray(part.map((f) => f.standardId))}::int[], ${bareArray(part.map((f) => f.count))}::int[], ${bareArray(part.map((f) => f.deduction))}::numeric[],
+                    ${textArray(part.map((f) => f.note))}::text[], ${textArray(part.map((f) => f.evaluator))}::text[],
+                    ${bareArray(part.map((f) => f.at?.toISOString() ?? null))}::timestamptz[],
+                    ${textArray(part.map((f) => (f.photos.length > 0 ? f.photos.join(',') : null)))}::text[],
+                    ${bareArray(hashes.findings.slice(i, i + CHUNK))}::text[])
+             as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)`,
+    )
   }
   if (records.externalScores.length > 0)
     await tx
@@ -112,5 +164,25 @@ export async function insertRecords(
         target: [directScores.roundId, directScores.unitId, directScores.standardId],
         set: { value: sql`excluded.value`, note: sql`excluded.note`, enteredBy: sql`excluded.entered_by`, enteredAt: sql`now()` },
       })
-  return inserted
+  return added
+}
+
+/** Ids among `ids` of visits stored with another content hash than the one given for each. */
+export async function clashingVisits(db: Queryable, ids: string[], hashes: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select v.id from unnest(${pgArray(ids)}::uuid[], ${pgArray(hashes)}::text[]) as i(id, content_hash) join visits v on v.id = i.id where v.content_hash <> i.content_hash`,
+  )
+  return new Set(rows.map((r) => r.id))
+}
+
+/** The same for findings. */
+export async function clashingFindings(db: Queryable, ids: string[], hashes: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select f.id from unnest(${pgArray(ids)}::uuid[], ${pgArray(hashes)}::text[]) as i(id, content_hash) join findings f on f.id = i.id where f.content_hash <> i.content_hash`,
+  )
+  return new Set(rows.map((r) => r.id))
 }
