@@ -3,7 +3,7 @@
  * Results go to stdout, diagnostics to stderr; unknown commands and any failure exit 1.
  */
 import fs from 'node:fs'
-import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { loadConfig } from '../config.js'
 import { ensureTemplate } from '../db/client.js'
 import { formatIssue } from '../domain/errors.js'
@@ -20,7 +20,7 @@ import { createUser, listUsers } from '../services/users.js'
 import { startServer } from '../http/server.js'
 import { reportError } from './output.js'
 import { cliActor, err, out, withDatabase } from './context.js'
-import { addPublicationCommands } from './publication-commands.js'
+import { addPublicationCommands, positiveInteger } from './publication-commands.js'
 
 
 function readText(file: string): string {
@@ -237,11 +237,7 @@ export function buildProgram(): Command {
     .argument('<round>')
     .option('--json', 'print the ranking JSON')
     .option('--credibility', 'add the credibility analysis: bootstrap intervals, P(first), P(last), weight sensitivity, dominance')
-    .option('--replicates <n>', 'bootstrap replicates (default 1000)', (v: string) => {
-      const n = Number(v)
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more')
-      return n
-    })
+    .option('--replicates <n>', 'bootstrap replicates (default 1000)', positiveInteger)
     .action(async (roundCode: string, opts: { json?: boolean; credibility?: boolean; replicates?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
         const result = await computeRanking(db, roundCode, { credibility: opts.credibility === true, ...(opts.replicates !== undefined ? { replicates: opts.replicates } : {}) })

@@ -7,11 +7,11 @@ import path from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import { loadConfig } from '../config.js'
 import { isReportFormat, renderReport, reportFileName, REPORT_FORMATS, type ReportFormat } from '../reports/render.js'
-import { correctRound, getPublication, publishRound, reportInput } from '../services/publication.js'
+import { correctRound, publishRound, reportInput } from '../services/publication.js'
 import { demoSummary, runDemo } from '../services/demo.js'
 import { cliActor, err, out, withDatabase } from './context.js'
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more')
   return n
@@ -80,8 +80,7 @@ export function addPublicationCommands(program: Command, round: Command): void {
     .action(async (roundCode: string, opts: { format: ReportFormat; out?: string; revision?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
         const input = await reportInput(db, roundCode, opts.revision ?? null)
-        const text = opts.format === 'json' ? (await getPublication(db, roundCode, input.snapshot.revision)).text : undefined
-        const bytes = await renderReport(input, opts.format, text)
+        const bytes = await renderReport(input, opts.format)
         const file = opts.out ?? defaultReportPath(roundCode, reportFileName(input, opts.format))
         fs.mkdirSync(path.dirname(file), { recursive: true })
         fs.writeFileSync(file, bytes)

@@ -11,7 +11,7 @@
  * a bijection of n for a fixed word, so no two records of one kind and round can share an id.
  * The version nibble is set to 4 and the variant bits to 10, so ids are valid v4-shaped UUIDs.
  */
-import { cyrb128, sfc32, type RandomSource } from '../domain/credibility/random.js'
+import { cyrb128, fmix32, sfc32, type RandomSource } from '../domain/credibility/random.js'
 
 export type { RandomSource }
 
@@ -77,14 +77,6 @@ export function shuffled<T>(random: RandomSource, items: readonly T[]): T[] {
   return out
 }
 
-function fmix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 const hex8 = (n: number): string => HEX[(n >>> 24) & 255]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!

@@ -20,8 +20,11 @@ export function isReportFormat(value: string): value is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(value)
 }
 
-/** The document's bytes. JSON is the snapshot itself, byte for byte the text its hash is over. */
-export async function renderReport(input: ReportInput, format: ReportFormat, snapshotText?: string): Promise<Buffer> {
+/**
+ * The document's bytes. JSON is the snapshot's canonical JSON: byte for byte the stored text its
+ * hash is over (the snapshot is stored as its canonical JSON).
+ */
+export async function renderReport(input: ReportInput, format: ReportFormat): Promise<Buffer> {
   switch (format) {
     case 'pdf':
       return (await import('./pdf.js')).renderPdf(input)
@@ -30,7 +33,7 @@ export async function renderReport(input: ReportInput, format: ReportFormat, sna
     case 'html':
       return Buffer.from((await import('./html.js')).renderHtml(input), 'utf8')
     case 'json':
-      return Buffer.from(snapshotText ?? canonicalJson(input.snapshot), 'utf8')
+      return Buffer.from(canonicalJson(input.snapshot), 'utf8')
   }
 }
 

@@ -13,8 +13,7 @@
  * correctRound (published → review) records the reason; the next publish is the next revision.
  * Every revision stays readable and renderable.
  */
-import { sha256Hex } from '../domain/canonical-json.js'
-import { canonicalJson } from '../domain/canonical-json.js'
+import { canonicalJson, sha256Hex } from '../domain/canonical-json.js'
 import { Decimal, dec } from '../domain/decimal.js'
 import { DomainError } from '../domain/errors.js'
 import type { IndicatorSet } from '../domain/indicator-set/model.js'

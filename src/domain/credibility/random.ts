@@ -74,3 +74,13 @@ export function randomStream(seed: string, analysis: 'bootstrap' | 'weights', gr
 export function drawStratum(random: RandomSource, weights: Int32Array, start: number, n: number): void {
   for (let i = 0; i < n; i++) weights[start + Math.floor(random() * n)]!++
 }
+
+/** murmur3's 32-bit finaliser: a bijection of 32-bit words that mixes every input bit. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}

@@ -13,6 +13,7 @@
  */
 import { DomainError } from '../errors.js'
 import type { UnitInput } from '../scoring/types.js'
+import { fmix32 } from './random.js'
 import type { RoundSamples } from './sample.js'
 
 export interface VisitTable {
@@ -31,22 +32,13 @@ export interface VisitTable {
 
 const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-/** murmur3's 32-bit finaliser. */
-function mix(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
 
 const bits = new Float64Array(1)
 const words = new Uint32Array(bits.buffer)
 
 function entryHash(standard: number, findings: number, deduction: number): number {
   bits[0] = deduction
-  return mix(Math.imul(standard + 1, 0x9e3779b1) ^ mix(findings ^ 0x27d4eb2f) ^ mix(words[0]!) ^ mix((words[1]! + 0x165667b1) >>> 0))
+  return fmix32(Math.imul(standard + 1, 0x9e3779b1) ^ fmix32(findings ^ 0x27d4eb2f) ^ fmix32(words[0]!) ^ fmix32((words[1]! + 0x165667b1) >>> 0))
 }
 
 /** The visits of the group's units, in read order, merged per standard. */
@@ -100,8 +92,8 @@ function readInOrder(units: readonly UnitInput[], samples: RoundSamples, standar
       let b = 0
       for (let k = read.start[g]!; k < e; k++) {
         const h = entryHash(read.standard[k]!, read.findings[k]!, read.deduction[k]!)
-        a = (a + mix(h ^ 0x1b873593)) >>> 0
-        b = (b + mix((h + 0xe6546b64) >>> 0)) >>> 0
+        a = (a + fmix32(h ^ 0x1b873593)) >>> 0
+        b = (b + fmix32((h + 0xe6546b64) >>> 0)) >>> 0
       }
       read.hashA[g] = a
       read.hashB[g] = b

@@ -8,7 +8,7 @@ import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { DomainError } from '../../domain/errors.js'
 import { isReportFormat, renderReport, reportFileName, REPORT_FORMATS, REPORT_MEDIA_TYPES } from '../../reports/render.js'
-import { correctRound, getPublication, publicationList, publishRound, reportInput } from '../../services/publication.js'
+import { correctRound, publicationList, publishRound, reportInput } from '../../services/publication.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
 
@@ -82,8 +82,7 @@ const publication: FastifyPluginAsync = async (app) => {
       const { code, format } = request.params
       if (!isReportFormat(format)) throw new DomainError('NOT_FOUND', `no report format ${format}; use one of ${REPORT_FORMATS.join(', ')}`)
       const input = await reportInput(app.db, code, request.query.revision ?? null)
-      const text = format === 'json' ? (await getPublication(app.db, code, input.snapshot.revision)).text : undefined
-      const body = await renderReport(input, format, text)
+      const body = await renderReport(input, format)
       const disposition = format === 'html' || format === 'json' ? 'inline' : 'attachment'
       return reply
         .type(REPORT_MEDIA_TYPES[format])
