@@ -35,10 +35,11 @@ describe(`findings reference checks per statement (${engineName})`, () => {
   })
 
   const cases: [string, () => Record<string, unknown>, RegExp][] = [
-    ['a missing visit', () => ({ visitId: '4fffffff-0000-4000-8000-000000000000' }), /visit .* does not exist/],
+    ['a missing visit', () => ({ visitId: '4fffffff-0000-4000-8000-000000000000' }), /finding 40000000-0000-4000-8000-000000000001 is inconsistent: its visit 4fffffff-0000-4000-8000-000000000000 does not exist/],
     ['a visit of another unit', () => ({ unitId: unitOfV1 + 1 }), /another round or unit/],
-    ['a missing standard', () => ({ standardId: 999999 }), /standard 999999 does not exist/],
+    ['a missing standard', () => ({ standardId: 999999 }), /finding 40000000-0000-4000-8000-000000000001 is inconsistent: its standard 999999 does not exist/],
     ['a missing creator', () => ({ createdBy: 424242 }), /creator 424242 does not exist/],
+    ['a missing reviewer', () => ({ reviewedBy: 424243 }), /finding 40000000-0000-4000-8000-000000000001 is inconsistent: its reviewer 424243 does not exist/],
   ]
   for (const [label, change, message] of cases) {
     it(`refuse ${label}, storing nothing of the statement`, async () => {
