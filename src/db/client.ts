@@ -5,6 +5,7 @@
  * bulk copy) are handled here and in sql.ts, nowhere else.
  */
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -27,6 +28,19 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 export type Queryable = Database | Transaction
 
 export type Engine = 'pglite' | 'postgres'
+
+/**
+ * The postgres.js client under a drizzle transaction on PostgreSQL (the connection the
+ * transaction holds), for the one thing drizzle does not do: COPY. Null on PGlite and outside a
+ * transaction. Drizzle keeps its client on the session (`session.client`, what its own
+ * savepoints use); a test pins this for the drizzle version in the lockfile.
+ */
+export function transactionClient(q: Queryable): postgres.TransactionSql | null {
+  const client = (q as unknown as { session?: { client?: unknown } }).session?.client
+  if (typeof client !== 'function') return null
+  const sql = client as Partial<postgres.TransactionSql>
+  return typeof sql.unsafe === 'function' && typeof sql.savepoint === 'function' ? (client as postgres.TransactionSql) : null
+}
 
 export interface DatabaseHandle {
   db: Database
@@ -60,8 +74,59 @@ function redact(url: string): string {
   }
 }
 
+/** What postgres.js hands a socket factory: the parsed connection options. */
+interface SocketOptions {
+  host: string[]
+  port: number[]
+  path: string | false
+  connect_timeout: number
+}
+
+/**
+ * A connected socket with Nagle's algorithm off, as libpq has it. postgres.js leaves it on, and
+ * then a small message written right after a large one (COPY's end after its data) waits for
+ * the server's delayed acknowledgement, up to 40 ms a batch. postgres.js expects a socket it is
+ * given to be connected: the Unix socket, or each host of the connection string in turn.
+ */
+async function noDelaySocket(options: SocketOptions): Promise<net.Socket> {
+  const attempt = (connect: (socket: net.Socket) => void): Promise<net.Socket> =>
+    new Promise((resolve, reject) => {
+      const socket = new net.Socket()
+      socket.setNoDelay(true)
+      const timer = setTimeout(() => socket.destroy(new Error(`connection to PostgreSQL timed out after ${options.connect_timeout} s`)), options.connect_timeout * 1000)
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        socket.removeListener('error', failed)
+        resolve(socket)
+      })
+      const failed = (error: Error): void => {
+        clearTimeout(timer)
+        reject(error)
+      }
+      socket.once('error', failed)
+      connect(socket)
+    })
+  if (options.path) return attempt((s) => s.connect(options.path as string))
+  let last: unknown = new Error('no PostgreSQL host given')
+  for (let i = 0; i < options.host.length; i++) {
+    const host = options.host[i]!
+    const port = options.port[i] ?? options.port[0] ?? 5432
+    try {
+      const socket = await attempt((s) => s.connect(port, host))
+      // postgres.js names the server for TLS from this.
+      Object.assign(socket, { host, port })
+      return socket
+    } catch (error) {
+      last = error
+    }
+  }
+  throw last
+}
+
 async function openPostgres(url: string, runMigrations: boolean): Promise<DatabaseHandle> {
-  const sql = postgres(url, { max: 10, onnotice: () => undefined, connection: { application_name: 'civindex' } })
+  // `socket` is a documented option (README, "Custom socket") that the type definitions lack.
+  const socket = { socket: (options: SocketOptions) => noDelaySocket(options) } as object
+  const sql = postgres(url, { max: 10, onnotice: () => undefined, connection: { application_name: 'civindex' }, ...socket })
   const db = drizzlePostgres(sql, { schema })
   if (runMigrations) {
     // Two processes starting at once must not both apply a migration.

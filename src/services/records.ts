@@ -31,14 +31,15 @@ import {
   clashingVisits,
   existingPhotos,
   insertRecords,
+  foreignKeyViolation,
   roundUnitsAndPoints,
   standardsOfSet,
   visitsByIds,
   type RecordHashes,
 } from '../db/queries/records.js'
-import { roundStatusForShare } from '../db/queries/rounds.js'
+import { findRoundForEntry, roundStatusForShare } from '../db/queries/rounds.js'
 import { assertAccepts, type RoundStatus } from '../domain/round/lifecycle.js'
-import { getRound } from './rounds.js'
+import { visitCache } from './visit-cache.js'
 
 export interface ImportSummary {
   round: string
@@ -76,7 +77,6 @@ export function findingHash(f: FindingRecord): string {
   )
 }
 
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 function hasAny(data: unknown, kind: string): boolean {
   const list = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[kind] : undefined
@@ -128,16 +128,32 @@ export interface RoundContext {
   base: Omit<RecordContext, 'storedVisits' | 'photos'>
 }
 
+type RoundMembers = Pick<RecordContext, 'points' | 'units'>
+/**
+ * Units and points of rounds, as last read, with the stamp they were read under: a batch reads
+ * the round row and the stamp, not a few thousand points, unless something changed.
+ */
+const memberCaches = new WeakMap<Database, Map<number, { stamp: string; members: RoundMembers }>>()
+const MEMBER_ROUNDS = 32
+
+async function roundMembersOf(db: Database, roundId: number, stamp: string): Promise<RoundMembers> {
+  const perDb = memberCaches.get(db) ?? memberCaches.set(db, new Map()).get(db)!
+  const cached = perDb.get(roundId)
+  if (cached?.stamp === stamp) return cached.members
+  const { units, points } = await roundUnitsAndPoints(db, roundId)
+  const members = { points: new Map(points.map((p) => [p.code, p])), units: new Map(units.map((u) => [u.code, u.id])) }
+  perDb.delete(roundId)
+  perDb.set(roundId, { stamp, members })
+  if (perDb.size > MEMBER_ROUNDS) perDb.delete(perDb.keys().next().value!)
+  return members
+}
+
 /** Loads the round (NOT_FOUND when there is none), its set's standards and its units and points. */
 export async function loadRoundContext(db: Database, roundCode: string): Promise<RoundContext> {
-  const round = await getRound(db, roundCode)
+  const round = await findRoundForEntry(db, roundCode)
+  if (!round) throw new DomainError('NOT_FOUND', `no round ${roundCode}`)
   const { standards, components } = await setContext(db, round.indicatorSetId)
-  const { units, points } = await roundUnitsAndPoints(db, round.id)
-  return {
-    code: roundCode,
-    round: { id: round.id, status: round.status },
-    base: { standards, components, points: new Map(points.map((p) => [p.code, p])), units: new Map(units.map((u) => [u.code, u.id])) },
-  }
+  return { code: roundCode, round: { id: round.id, status: round.status }, base: { standards, components, ...(await roundMembersOf(db, round.id, round.stamp)) } }
 }
 
 /** Content hashes of validated records, in the records' order. */
@@ -204,12 +220,16 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   if (hasAny(data, 'externalScores') || hasAny(data, 'measures') || hasAny(data, 'directScores')) assertAccepts(roundCode, round.status, 'unit-values')
   // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
   // (already stored = a retry or a clash).
-  // Malformed ids are left to the validator to report; they cannot name a stored visit.
-  const ids = [...collect(data, 'findings', 'visit'), ...collect(data, 'visits', 'id')].filter((id) => UUID_SHAPE.test(id))
-  const lookedUp = await visitsByIds(db, [...new Set(ids)])
+  const cache = visitCache(db)
+  const named = await cache.forBatch(db, data)
   const { records, issues } = validateRecords(data, {
     ...ctx.base,
-    storedVisits: new Map(lookedUp.filter((v) => v.roundId === round.id).map((v) => [v.id, v])),
+    storedVisits: {
+      get(id) {
+        const visit = named.get(id)
+        return visit?.roundId === round.id ? visit : undefined
+      },
+    },
     photos: await existingPhotos(db, [...new Set(collect(data, 'findings', 'photos'))]),
   })
   if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
@@ -218,12 +238,11 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   // Visits already stored are known from the lookup above: a retry is skipped, a clash refused.
   // Stored findings are found by the insert itself (a taken id sends the rows in again with ON
   // CONFLICT DO NOTHING), which saves a lookup per batch on the common path of new findings.
-  const storedVisitHashes = new Map(lookedUp.map((v) => [v.id, v.contentHash]))
   const fresh: CleanRecords = { ...records, visits: [] }
   const freshHashes: RecordHashes = { visits: [], findings: hashes.findings }
   const visitClashes = new Set<string>()
   records.visits.forEach((v, i) => {
-    const stored = storedVisitHashes.get(v.id)
+    const stored = named.get(v.id)?.contentHash
     if (stored === undefined) {
       fresh.visits.push(v)
       freshHashes.visits.push(hashes.visits[i]!)
@@ -235,22 +254,35 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   }
 
   let added = { visits: 0, findings: 0 }
-  await db.transaction(async (tx) => {
-    // The state checked above must still hold when the rows land: a concurrent close waits.
-    const status = await roundStatusForShare(tx, round.id)
-    assertAccepts(roundCode, status, fieldEntry ? 'field-entry' : 'unit-values')
-    const stored = await storeRecords(tx, round.id, fresh, freshHashes, actor.id)
-    // Other content under a stored id undoes the whole batch.
-    const clashes = clashIssues(records, stored.clashes)
-    if (clashes.length > 0) throw conflictError(clashes)
-    added = stored.added
-    await appendAudit(tx, actor, {
-      action: 'records.import',
-      entity: 'round',
-      entityKey: roundCode,
-      details: { visits: added.visits, findings: added.findings, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
+  try {
+    await db.transaction(async (tx) => {
+      // The state checked above must still hold when the rows land: a concurrent close waits.
+      const status = await roundStatusForShare(tx, round.id)
+      assertAccepts(roundCode, status, fieldEntry ? 'field-entry' : 'unit-values')
+      const stored = await storeRecords(tx, round.id, fresh, freshHashes, actor.id)
+      // Other content under a stored id undoes the whole batch.
+      const clashes = clashIssues(records, stored.clashes)
+      if (clashes.length > 0) throw conflictError(clashes)
+      added = stored.added
+      await appendAudit(tx, actor, {
+        action: 'records.import',
+        entity: 'round',
+        entityKey: roundCode,
+        details: { visits: added.visits, findings: added.findings, externalScores: records.externalScores.length, measures: records.measures.length, directScores: records.directScores.length },
+      })
     })
-  })
+  } catch (error) {
+    // The database's reference check disagrees with the visits remembered (one removed by hand):
+    // they are read anew, and the batch sent again is checked against what is stored.
+    const violation = foreignKeyViolation(error)
+    if (!violation) throw error
+    cache.clear()
+    throw new DomainError('CONFLICT', 'data the batch refers to changed while the batch was stored; nothing was stored, send the batch again', [
+      { path: '', message: violation.message },
+    ])
+  }
+  // Committed: the batch's visits are stored as sent.
+  fresh.visits.forEach((v, i) => cache.remember({ id: v.id, roundId: round.id, unitId: v.unitId, pointType: v.pointType, contentHash: freshHashes.visits[i]! }))
   return {
     round: roundCode,
     visits: { added: added.visits, unchanged: records.visits.length - added.visits },

@@ -4,9 +4,11 @@
  * scratch table, measured in the same run. Visits are generated first (not timed).
  */
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sql } from 'drizzle-orm'
+import postgres from 'postgres'
 import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/client.js'
 import { queryRows, toCount } from '../../src/db/sql.js'
@@ -37,40 +39,79 @@ export async function run(): Promise<void> {
       return { id: randomUUID(), visit: v.id, standard: s.code, standardId: s.id, roundId: toCount(v.round_id), unitId: toCount(v.unit_id), count: 1 + (i % 3), note: '南门处地面存在垃圾' }
     })
 
-    // Raw COPY of the same rows into a scratch table.
+    // Raw COPY of the same rows into a scratch table, on a connection of its own with postgres.js
+    // defaults, the better of two runs each way:
+    // - the rows streamed a CSV line at a time, as a client streaming its rows writes them. This
+    //   is the COPY the budget's reference figure describes (280k rows/s for 1,000,000 rows on
+    //   this machine) and the one the budget is read against;
+    // - the same CSV sent in 1 MiB pieces: what PostgreSQL can take at most, for reference.
     await handle.db.execute(sql`create table scratch_findings (id uuid, round_id int, visit_id uuid, unit_id int, standard_id int, count int, deduction numeric, note text)`)
-    const csv = rows.map((r) => `${r.id},${r.roundId},${r.visit},${r.unitId},${r.standardId},${r.count},,${r.note}\n`)
-    const copyStart = performance.now()
-    const writable = await handle.sql!`copy scratch_findings from stdin with (format csv)`.writable()
-    await pipeline(Readable.from(csv), writable)
-    const copySeconds = (performance.now() - copyStart) / 1000
+    const lines = rows.map((r) => `${r.id},${r.roundId},${r.visit},${r.unitId},${r.standardId},${r.count},,${r.note}\n`)
+    const encoded = Buffer.from(lines.join(''))
+    const pieces: Buffer[] = []
+    for (let at = 0; at < encoded.length; at += 1 << 20) pieces.push(encoded.subarray(at, at + (1 << 20)))
+    const copyClient = postgres(pg.url, { max: 1, onnotice: () => undefined })
+    // Each timed phase starts from the same quiet state: statistics current, nothing left for
+    // autovacuum to do, no checkpoint due.
+    const settle = async (): Promise<void> => {
+      await copyClient`vacuum analyze`
+      await copyClient`checkpoint`
+    }
+    const copy = async (source: Iterable<string | Buffer>): Promise<number> => {
+      let best = Infinity
+      for (let run = 0; run < 2; run++) {
+        await copyClient`truncate scratch_findings`
+        await settle()
+        const start = performance.now()
+        const writable = await copyClient`copy scratch_findings from stdin with (format csv)`.writable()
+        await pipeline(Readable.from(source), writable)
+        best = Math.min(best, (performance.now() - start) / 1000)
+      }
+      return best
+    }
+    const copySeconds = await copy(lines)
+    const bulkSeconds = await copy(pieces)
 
     const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', CIVINDEX_SEED_SETS: '0' }), database: handle, logger: false })
     const { token } = await createUser(handle.db, { name: '基准', role: 'evaluator' }, { id: null, name: 'bench' })
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    const batches: string[] = []
+    // Request bodies are encoded before the clock starts, and sent with node:http on kept-alive
+    // connections: what is timed is the server's work, not the client's.
+    const batches: Buffer[] = []
     for (let i = 0; i < rows.length; i += BATCH)
-      batches.push(JSON.stringify({ findings: rows.slice(i, i + BATCH).map(({ id, visit, standard, count, note }) => ({ id, visit, standard, count, note })) }))
+      batches.push(Buffer.from(JSON.stringify({ findings: rows.slice(i, i + BATCH).map(({ id, visit, standard, count, note }) => ({ id, visit, standard, count, note })) })))
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+    const url = new URL(`${address}/api/v1/rounds/${code}/records`)
+    const post = (body: Buffer): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`batch refused: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`))))
+        })
+        req.on('error', reject)
+        req.end(body)
+      })
+    await settle()
+    await copyClient.end()
     let next = 0
     const apiStart = performance.now()
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (next < batches.length) {
-          const body = batches[next++]!
-          const res = await fetch(`${address}/api/v1/rounds/${code}/records`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })
-          if (res.status !== 200) throw new Error(`batch refused: ${res.status} ${(await res.text()).slice(0, 300)}`)
-          await res.arrayBuffer()
-        }
+        while (next < batches.length) await post(batches[next++]!)
       }),
     )
     const apiSeconds = (performance.now() - apiStart) / 1000
+    agent.destroy()
     await app.close()
     const [stored] = await queryRows<{ n: unknown }>(handle.db, sql`select count(*) as n from findings`)
     const copyRate = TOTAL / copySeconds
+    const bulkRate = TOTAL / bulkSeconds
     const apiRate = TOTAL / apiSeconds
-    console.log(`raw COPY into a scratch table: ${TOTAL} rows in ${copySeconds.toFixed(2)} s = ${Math.round(copyRate)} rows/s`)
+    console.log(`raw COPY into a scratch table, a line at a time: ${TOTAL} rows in ${copySeconds.toFixed(2)} s = ${Math.round(copyRate)} rows/s`)
+    console.log(`raw COPY into a scratch table, in 1 MiB pieces:  ${TOTAL} rows in ${bulkSeconds.toFixed(2)} s = ${Math.round(bulkRate)} rows/s`)
     console.log(`batch API (${BATCH} per request, ${CONCURRENCY} clients): ${toCount(stored!.n)} findings stored in ${apiSeconds.toFixed(2)} s = ${Math.round(apiRate)} rows/s`)
-    console.log(`ratio API / COPY = ${((apiRate / copyRate) * 100).toFixed(0)}% (budget ≥ 40%)`)
+    console.log(`ratio API / COPY a line at a time = ${((apiRate / copyRate) * 100).toFixed(0)}% (budget ≥ 40%); API / COPY in 1 MiB pieces = ${((apiRate / bulkRate) * 100).toFixed(0)}%`)
   } finally {
     await handle.close()
     await pg.dropDatabase()

@@ -122,3 +122,28 @@ describe.skipIf(TEST_DATABASE_URL)('embedded data directory', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 })
+
+describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL connections', () => {
+  it('try each host of the connection string in turn', async () => {
+    // Port 1 refuses at once; the server under test answers.
+    const url = new URL(TEST_DATABASE_URL!)
+    const good = `${url.hostname}:${url.port || '5432'}`
+    const handle = await openDatabase({ databaseUrl: `postgres://${url.username}@127.0.0.1:1,${good}${url.pathname}`, dataDir: '', migrate: false })
+    try {
+      const [row] = await queryRows<{ one: unknown }>(handle.db, sql`select 1 as one`)
+      expect(toCount(row!.one)).toBe(1)
+    } finally {
+      await handle.close()
+    }
+    const dead = await openDatabase({ databaseUrl: `postgres://${url.username}@127.0.0.1:1${url.pathname}`, dataDir: '', migrate: false })
+    try {
+      const error: unknown = await queryRows(dead.db, sql`select 1`).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(String((error as { cause?: unknown } | null)?.cause)).toMatch(/ECONNREFUSED/)
+    } finally {
+      await dead.close()
+    }
+  })
+})

@@ -47,6 +47,25 @@ export async function findRound(db: Queryable, code: string): Promise<RoundRow |
   return row ?? null
 }
 
+/**
+ * What data entry needs of a round, read for every batch: no more. `stamp` changes whenever the
+ * round's units or points may have: the round row changed, or the point registry did
+ * (migration 0010).
+ */
+export async function findRoundForEntry(db: Queryable, code: string): Promise<{ id: number; status: RoundStatus; indicatorSetId: number; stamp: string } | null> {
+  const [row] = await db
+    .select({
+      id: rounds.id,
+      status: rounds.status,
+      indicatorSetId: rounds.indicatorSetId,
+      stamp: sql<string>`${rounds.updatedAt}::text || '/' || (select last_value from civindex_points_version)::text`,
+    })
+    .from(rounds)
+    .where(eq(rounds.code, code))
+    .limit(1)
+  return row ?? null
+}
+
 export async function listRounds(db: Queryable): Promise<RoundRow[]> {
   return db.select(roundColumns).from(rounds).innerJoin(indicatorSets, eq(indicatorSets.id, rounds.indicatorSetId)).orderBy(asc(rounds.series), asc(rounds.periodFrom), asc(rounds.code))
 }

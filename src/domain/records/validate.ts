@@ -179,6 +179,13 @@ export function validateRecords(data: unknown, ctx: RecordContext, state: Record
     for (const k of Object.keys(r)) if (!known.has(k)) add(`${kind}[${i}].${k}`, `unknown field "${k}"`)
     return true
   }
+  /** Free text, trimmed; PostgreSQL text cannot hold U+0000, so it is refused here. */
+  const text = (kind: (typeof KINDS)[number], i: number, field: string, v: unknown): string | null => {
+    const t = optionalText(v)
+    if (t === null || !t.includes('\u0000')) return t
+    add(pathOf(kind, i, field), 'must not contain the NUL character (U+0000)')
+    return null
+  }
   const coordinate = (path: string, v: unknown): string | null => {
     if (v === undefined || v === null) return null
     const t = decimalText(v)
@@ -201,9 +208,11 @@ export function validateRecords(data: unknown, ctx: RecordContext, state: Record
       add(pathOf('visits', i, 'at'), r.at === undefined ? 'is required (e.g. 2017-08-03T09:10:00+08:00)' : `${shown(r.at)} is not a date-time with offset, e.g. 2017-08-03T09:10:00+08:00`)
     const lat = r.lat === undefined || r.lat === null ? null : coordinate(pathOf('visits', i, 'lat'), r.lat)
     const lng = r.lng === undefined || r.lng === null ? null : coordinate(pathOf('visits', i, 'lng'), r.lng)
+    const evaluator = text('visits', i, 'evaluator', r.evaluator)
+    const note = text('visits', i, 'note', r.note)
     if (issues.length > before || !point || !time) return
     batchVisits.set(id, { pointType: point.type, unitId: point.unitId })
-    records.visits.push({ id, pointId: point.id, unitId: point.unitId, pointType: point.type, at: time, evaluator: optionalText(r.evaluator), note: optionalText(r.note), lat, lng })
+    records.visits.push({ id, pointId: point.id, unitId: point.unitId, pointType: point.type, at: time, evaluator, note, lat, lng })
   })
 
   const batchFindings = state.findings
@@ -250,9 +259,11 @@ export function validateRecords(data: unknown, ctx: RecordContext, state: Record
     }
     const time = r.at === undefined ? null : parseTime(r.at)
     if (r.at !== undefined && time === null) add(pathOf('findings', i, 'at'), 'is not a date-time with offset')
+    const note = text('findings', i, 'note', r.note)
+    const evaluator = text('findings', i, 'evaluator', r.evaluator)
     if (issues.length > before || !visit || !standard) return
     batchFindings.add(id)
-    records.findings.push({ id, visitId, unitId: visit.unitId, standardId: standard.id, count, deduction, note: optionalText(r.note), evaluator: optionalText(r.evaluator), at: time, photos })
+    records.findings.push({ id, visitId, unitId: visit.unitId, standardId: standard.id, count, deduction, note, evaluator, at: time, photos })
   })
 
   const unitOf = (path: string, v: unknown): number | null => {
@@ -299,9 +310,10 @@ export function validateRecords(data: unknown, ctx: RecordContext, state: Record
       const key = `${String(r.unit)}\u0000${String(r.standard)}`
       if (seen.has(key)) add(at, `a second value for unit ${String(r.unit)} and standard ${String(r.standard)} in this ${state.scope}`)
       seen.add(key)
+      const note = kind === 'directScores' ? text(kind, i, 'note', r.note) : null
       if (issues.length > before || unitId === null || !standard || value === null) return
       if (kind === 'measures') records.measures.push({ unitId, standardId: standard.id, value: canonical(value) })
-      else records.directScores.push({ unitId, standardId: standard.id, value: canonical(value), note: optionalText(r.note) })
+      else records.directScores.push({ unitId, standardId: standard.id, value: canonical(value), note })
     })
   }
   perUnit('measures')

@@ -1,0 +1,145 @@
+/**
+ * The ways a batch reaches the tables, on the engine under test: on PostgreSQL a COPY inside a
+ * savepoint, with ON CONFLICT DO NOTHING when it is refused; on PGlite an INSERT from arrays.
+ * Text of every kind comes back as sent; a batch that is partly stored adds exactly the rest;
+ * what data entry keeps in memory between batches (stored visits, a round's points) never lets
+ * a batch through that the database would judge otherwise.
+ */
+import { randomUUID } from 'node:crypto'
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { transactionClient } from '../../src/db/client.js'
+import { findings, visits } from '../../src/db/schema/index.js'
+import { queryRows, toCount } from '../../src/db/sql.js'
+import { DomainError } from '../../src/domain/errors.js'
+import { importRecords } from '../../src/services/records.js'
+import { loadRound } from '../../src/services/rounds.js'
+import { VisitCache } from '../../src/services/visit-cache.js'
+import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
+import { SAMPLE_ROUND, loadSampleRound, sampleFixture } from '../helpers/sample-round.js'
+
+const actor = { id: null, name: 'ingest-test' }
+let t: TestDatabase
+const db = () => t.handle.db
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+  await loadSampleRound(t.handle.db)
+})
+afterAll(async () => t?.drop())
+
+async function count(table: typeof visits | typeof findings): Promise<number> {
+  const [row] = await queryRows<{ n: unknown }>(db(), sql`select count(*) as n from ${table}`)
+  return toCount(row!.n)
+}
+
+async function refusal(call: Promise<unknown>): Promise<DomainError> {
+  const error = await call.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(DomainError)
+  return error as DomainError
+}
+
+describe(`batch storage (${engineName})`, () => {
+  it(`${engineName === 'postgres' ? 'reaches' : 'has no'} the postgres.js connection of a drizzle transaction for COPY`, async () => {
+    expect(transactionClient(db())).toBeNull()
+    const inside = await db().transaction(async (tx) => {
+      const client = transactionClient(tx)
+      if (!client) return null
+      // The client is the transaction's own connection: it sees the transaction's uncommitted work.
+      await tx.execute(sql`create temporary table copy_probe (n int) on commit drop`)
+      const [row] = await client`select count(*)::int as n from copy_probe`
+      return row!.n as number
+    })
+    expect(inside).toBe(engineName === 'postgres' ? 0 : null)
+  })
+
+  it('stores text with tabs, line breaks, backslashes, \\N and any script exactly as sent', async () => {
+    const texts = ['a\tb', 'first line\nsecond line', 'CR\r\nLF', 'C:\\temp\\new', '\\N', '\\.', '"quoted", {braced}', '南门处地面存在垃圾 🚮', ' '.repeat(3) + 'x']
+    const visitId = randomUUID()
+    const batch = {
+      visits: [{ id: visitId, point: 'P1', at: '2026-01-08T09:00:00+08:00', evaluator: 'Tab\tEvaluator', note: texts.join('|') }],
+      findings: texts.map((note) => ({ id: randomUUID(), visit: visitId, standard: '01-01-01', note, evaluator: `测评员\\${note.length}` })),
+    }
+    const summary = await importRecords(db(), SAMPLE_ROUND, batch, actor)
+    expect(summary.findings.added).toBe(texts.length)
+    const [visit] = await db().select({ note: visits.note, evaluator: visits.evaluator }).from(visits).where(eq(visits.id, visitId))
+    expect(visit).toEqual({ note: texts.join('|'), evaluator: 'Tab\tEvaluator' })
+    const stored = await db().select({ id: findings.id, note: findings.note, evaluator: findings.evaluator }).from(findings).where(eq(findings.visitId, visitId))
+    const byId = new Map(stored.map((f) => [f.id, f]))
+    for (const f of batch.findings) expect(byId.get(f.id)).toEqual({ id: f.id, note: f.note.trim(), evaluator: f.evaluator })
+    // Sent again: every record recognised as stored, nothing added.
+    expect(await importRecords(db(), SAMPLE_ROUND, batch, actor)).toMatchObject({ visits: { added: 0, unchanged: 1 }, findings: { added: 0, unchanged: texts.length } })
+  })
+
+  it('refuses a text holding a NUL character with the record and field named, storing nothing', async () => {
+    const before = await count(findings)
+    const error = await refusal(importRecords(db(), SAMPLE_ROUND, { findings: [{ id: randomUUID(), visit: '00000000-0000-4000-8000-000000000001', standard: '01-01-01', note: 'a\u0000b' }] }, actor))
+    expect(error.code).toBe('VALIDATION_FAILED')
+    expect(error.issues).toEqual([{ path: 'findings[0].note', message: expect.stringMatching(/NUL/) }])
+    expect(await count(findings)).toBe(before)
+  })
+
+  it('adds exactly the new records of a batch that is partly stored already', async () => {
+    const visitId = randomUUID()
+    const make = (n: number) => Array.from({ length: n }, () => ({ id: randomUUID(), visit: visitId, standard: '01-01-02', count: 1 }))
+    const first = make(30)
+    await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: visitId, point: 'P1', at: '2026-01-09' }], findings: first }, actor)
+    const before = await count(findings)
+    const second = [...first.slice(10), ...make(25)]
+    const summary = await importRecords(db(), SAMPLE_ROUND, { findings: second }, actor)
+    expect(summary.findings).toEqual({ added: 25, unchanged: 20 })
+    expect(await count(findings)).toBe(before + 25)
+  })
+
+  it('refuses a finding whose remembered visit was removed behind its back, then reports it as unknown', async () => {
+    const visitId = randomUUID()
+    await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: visitId, point: 'P2', at: '2026-01-10' }] }, actor)
+    // Nothing in civindex removes visits; an operator with SQL can, while it has no findings.
+    await db().delete(visits).where(eq(visits.id, visitId))
+    const before = await count(findings)
+    const batch = { findings: [{ id: randomUUID(), visit: visitId, standard: '03-01-01' }] }
+    const first = await refusal(importRecords(db(), SAMPLE_ROUND, batch, actor))
+    expect(first.code).toBe('CONFLICT')
+    expect(first.message).toMatch(/changed while the batch was stored/)
+    expect(JSON.stringify(first.issues)).toContain(visitId)
+    const again = await refusal(importRecords(db(), SAMPLE_ROUND, batch, actor))
+    expect(again.code).toBe('VALIDATION_FAILED')
+    expect(again.issues[0]!.path).toBe('findings[0].visit')
+    expect(await count(findings)).toBe(before)
+  })
+
+  it('takes a point that another round file added to one of its units after the round was read', async () => {
+    // A batch reads the round's points once and keeps them; this one fills that memory.
+    await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: randomUUID(), point: 'P1', at: '2026-01-11' }] }, actor)
+    const unknown = await refusal(importRecords(db(), SAMPLE_ROUND, { visits: [{ id: randomUUID(), point: 'P9', at: '2026-01-11' }] }, actor))
+    expect(unknown.issues[0]!.message).toMatch(/unknown point "P9"/)
+    const other = sampleFixture('sample-2026-01.yaml')
+      .replace('code: "2026-01"', 'code: "2026-01-extra"')
+      .replace('  - { code: P1, name: 菱湖农贸市场, type: market, unit: a }', '  - { code: P1, name: 菱湖农贸市场, type: market, unit: a }\n  - { code: P9, name: 新建农贸市场, type: market, unit: a }')
+    expect(other).toContain('P9')
+    await loadRound(db(), other, actor)
+    const summary = await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: randomUUID(), point: 'P9', at: '2026-01-12' }] }, actor)
+    expect(summary.visits.added).toBe(1)
+  })
+})
+
+describe('the visit memory', () => {
+  it('keeps at most its limit, dropping the oldest first', async () => {
+    const cache = new VisitCache(10)
+    const ids = Array.from({ length: 11 }, () => randomUUID())
+    for (const id of ids) cache.remember({ id, roundId: 1, unitId: 1, pointType: 'market', contentHash: 'h' })
+    // Over the limit a tenth goes at once (here two): the oldest. These ids are not stored, so
+    // what the cache still knows is what forBatch finds.
+    expect(cache.size).toBe(9)
+    const known = await cache.forBatch(db(), { visits: ids.map((id) => ({ id })) })
+    expect(ids.map((id) => known.has(id))).toEqual([false, false, ...Array<boolean>(9).fill(true)])
+    // Ids as a client may write them (upper case, spaces) are found too.
+    const again = await cache.forBatch(db(), { findings: [{ visit: ` ${ids[5]!.toUpperCase()} ` }] })
+    expect([...again.keys()]).toEqual([ids[5]])
+    cache.clear()
+    expect(cache.size).toBe(0)
+  })
+})
