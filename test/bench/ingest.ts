@@ -32,8 +32,13 @@ export async function run(): Promise<void> {
     const byType = new Map<string, { id: number; code: string }[]>()
     for (const s of stdRows) for (const t of s.point_types) (byType.get(t) ?? byType.set(t, []).get(t)!).push({ id: toCount(s.id), code: s.code })
 
+    // Findings arrive with their visit, as an evaluator's device sends them: 5 findings a visit,
+    // a batch of 5,000 covering 1,000 visits. BENCH_INGEST_LAYOUT=spread scatters them instead,
+    // each batch naming 5,000 different visits (every visit's findings in five batches).
+    const perVisit = TOTAL / visitRows.length
+    const spread = process.env.BENCH_INGEST_LAYOUT === 'spread'
     const rows = Array.from({ length: TOTAL }, (_, i) => {
-      const v = visitRows[(i * 7919) % visitRows.length]!
+      const v = visitRows[spread ? (i * 7919) % visitRows.length : Math.floor(i / perVisit) % visitRows.length]!
       const options = byType.get(v.point_type)!
       const s = options[(i * 31) % options.length]!
       return { id: randomUUID(), visit: v.id, standard: s.code, standardId: s.id, roundId: toCount(v.round_id), unitId: toCount(v.unit_id), count: 1 + (i % 3), note: '南门处地面存在垃圾' }
@@ -110,7 +115,7 @@ export async function run(): Promise<void> {
     const apiRate = TOTAL / apiSeconds
     console.log(`raw COPY into a scratch table, a line at a time: ${TOTAL} rows in ${copySeconds.toFixed(2)} s = ${Math.round(copyRate)} rows/s`)
     console.log(`raw COPY into a scratch table, in 1 MiB pieces:  ${TOTAL} rows in ${bulkSeconds.toFixed(2)} s = ${Math.round(bulkRate)} rows/s`)
-    console.log(`batch API (${BATCH} per request, ${CONCURRENCY} clients): ${toCount(stored!.n)} findings stored in ${apiSeconds.toFixed(2)} s = ${Math.round(apiRate)} rows/s`)
+    console.log(`batch API (${BATCH} per request, ${CONCURRENCY} clients, findings ${spread ? 'spread over batches' : 'grouped by visit'}): ${toCount(stored!.n)} findings stored in ${apiSeconds.toFixed(2)} s = ${Math.round(apiRate)} rows/s`)
     console.log(`ratio API / COPY a line at a time = ${((apiRate / copyRate) * 100).toFixed(0)}% (budget ≥ 40%); API / COPY in 1 MiB pieces = ${((apiRate / bulkRate) * 100).toFixed(0)}%`)
   } finally {
     await handle.close()

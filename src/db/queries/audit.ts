@@ -21,8 +21,9 @@ export interface AuditEntry {
  * chain (both reading the same previous hash).
  */
 export async function appendAudit(tx: Queryable, actor: Actor, entry: AuditEntry): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(726355)`)
-  const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1)
+  // Sent together (one round trip); the second statement starts, and takes its snapshot, only
+  // once the first has the lock.
+  const [, [last]] = await Promise.all([tx.execute(sql`select pg_advisory_xact_lock(726355)`), tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1)])
   const prevHash = last?.hash ?? null
   const at = new Date()
   const body = { at: at.toISOString(), actor: actor.name, actorId: actor.id, ...entry }

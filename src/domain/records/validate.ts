@@ -176,7 +176,8 @@ export function validateRecords(data: unknown, ctx: RecordContext, state: Record
       return false
     }
     const known = FIELD_SETS[kind]
-    for (const k of Object.keys(r)) if (!known.has(k)) add(`${kind}[${i}].${k}`, `unknown field "${k}"`)
+    // Parsed JSON has only own, enumerable keys: for…in reads them without a key array.
+    for (const k in r) if (!known.has(k)) add(`${kind}[${i}].${k}`, `unknown field "${k}"`)
     return true
   }
   /** Free text, trimmed; PostgreSQL text cannot hold U+0000, so it is refused here. */
