@@ -4,6 +4,7 @@
  * scratch table, measured in the same run. Visits are generated first (not timed).
  */
 import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
 import http from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -20,6 +21,35 @@ import { generateRound } from './generate.js'
 const TOTAL = Number(process.env.BENCH_INGEST_ROWS ?? 200_000)
 const BATCH = 5_000
 const CONCURRENCY = Number(process.env.BENCH_INGEST_CLIENTS ?? 2)
+
+/** CPU seconds of each PostgreSQL process of this machine so far, by pid (Linux /proc), or null. */
+function postgresCpu(): Map<string, number> | null {
+  try {
+    const ticks = 100 // USER_HZ on Linux
+    const cpu = new Map<string, number>()
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+        cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks)
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return cpu.size > 0 ? cpu : null
+  } catch {
+    return null
+  }
+}
+
+/** PostgreSQL CPU between two readings: what each process running at the end used since the first. */
+function postgresCpuBetween(start: Map<string, number> | null, end: Map<string, number> | null): number | null {
+  if (!start || !end) return null
+  let total = 0
+  for (const [pid, seconds] of end) total += seconds - (start.get(pid) ?? 0)
+  return total
+}
 
 export async function run(): Promise<void> {
   const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -100,6 +130,8 @@ export async function run(): Promise<void> {
     await settle()
     await copyClient.end()
     let next = 0
+    const cpuStart = process.cpuUsage()
+    const pgStart = postgresCpu()
     const apiStart = performance.now()
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -107,6 +139,8 @@ export async function run(): Promise<void> {
       }),
     )
     const apiSeconds = (performance.now() - apiStart) / 1000
+    const cpu = process.cpuUsage(cpuStart)
+    const pgEnd = postgresCpu()
     agent.destroy()
     await app.close()
     const [stored] = await queryRows<{ n: unknown }>(handle.db, sql`select count(*) as n from findings`)
@@ -116,6 +150,11 @@ export async function run(): Promise<void> {
     console.log(`raw COPY into a scratch table, a line at a time: ${TOTAL} rows in ${copySeconds.toFixed(2)} s = ${Math.round(copyRate)} rows/s`)
     console.log(`raw COPY into a scratch table, in 1 MiB pieces:  ${TOTAL} rows in ${bulkSeconds.toFixed(2)} s = ${Math.round(bulkRate)} rows/s`)
     console.log(`batch API (${BATCH} per request, ${CONCURRENCY} clients, findings ${spread ? 'spread over batches' : 'grouped by visit'}): ${toCount(stored!.n)} findings stored in ${apiSeconds.toFixed(2)} s = ${Math.round(apiRate)} rows/s`)
+    const perBatch = (seconds: number): string => `${((seconds * 1000 * BATCH) / TOTAL).toFixed(0)} ms`
+    const pgCpu = postgresCpuBetween(pgStart, pgEnd)
+    console.log(
+      `CPU per ${BATCH} findings: this process (server and clients) ${perBatch((cpu.user + cpu.system) / 1e6)}, PostgreSQL ${pgCpu === null ? 'not measurable (not on this machine)' : perBatch(pgCpu)}`,
+    )
     console.log(`ratio API / COPY a line at a time = ${((apiRate / copyRate) * 100).toFixed(0)}% (budget ≥ 40%); API / COPY in 1 MiB pieces = ${((apiRate / bulkRate) * 100).toFixed(0)}%`)
   } finally {
     await handle.close()
