@@ -77,7 +77,6 @@ export function findingHash(f: FindingRecord): string {
   )
 }
 
-
 function hasAny(data: unknown, kind: string): boolean {
   const list = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[kind] : undefined
   return Array.isArray(list) && list.length > 0

@@ -1,7 +1,8 @@
 -- A counter that moves whenever the point registry changes (a round file adds or moves points),
 -- so that what data entry keeps of a round's points can tell in one cheap read that it is still
 -- current. A sequence: bumping it takes no row lock, and a bump by a change rolled back only
--- makes the next batch read the points anew.
+-- makes the next batch read the points anew. A bump is seen before the change commits, so the
+-- application bumps again once its change has committed (storeRound).
 CREATE SEQUENCE civindex_points_version;
 --> statement-breakpoint
 SELECT nextval('civindex_points_version');

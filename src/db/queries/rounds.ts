@@ -50,7 +50,9 @@ export async function findRound(db: Queryable, code: string): Promise<RoundRow |
 /**
  * What data entry needs of a round, read for every batch: no more. `stamp` changes whenever the
  * round's units or points may have: the round row changed, or the point registry did
- * (migration 0010).
+ * (migration 0010). The registry's version is a sequence, moved before a change commits (by the
+ * trigger) and again after it (by storeRound), so points read under a version are never older
+ * than it.
  */
 export async function findRoundForEntry(db: Queryable, code: string): Promise<{ id: number; status: RoundStatus; indicatorSetId: number; stamp: string } | null> {
   const [row] = await db
@@ -64,6 +66,11 @@ export async function findRoundForEntry(db: Queryable, code: string): Promise<{ 
     .where(eq(rounds.code, code))
     .limit(1)
   return row ?? null
+}
+
+/** Moves the point registry's version (migration 0010); a trigger on points does so too. */
+export async function bumpPointsVersion(db: Queryable): Promise<void> {
+  await db.execute(sql`select nextval('civindex_points_version')`)
 }
 
 export async function listRounds(db: Queryable): Promise<RoundRow[]> {
