@@ -239,20 +239,27 @@ export class XlsxStream {
     return target.startsWith('/') ? target.slice(1) : path.posix.normalize(`xl/${target}`)
   }
 
-  /** Streams the rows of the sheet at `index` of `sheets`; null when its part is missing. */
-  openSheet(index: number): OpenedSheet | null {
-    const sheet = this.sheetParts[index]
-    const entry = sheet?.part ? this.entries.get(sheet.part) : undefined
-    if (!sheet || !entry) return null
+  /** The XML of the sheet at `index`, tapped for merges and inline strings; null when its part is missing. */
+  private openPart(index: number): { part: string; xml: AsyncGenerator<string>; seen: { merges: Set<string>; inlineStrings: boolean } } | null {
+    const part = this.sheetParts[index]?.part
+    const entry = part ? this.entries.get(part) : undefined
+    if (!part || !entry) return null
     const stream = entry.stream()
     this.opened.push(stream)
     const seen = { merges: new Set<string>(), inlineStrings: false }
-    const sheetNo = /sheet(\d+)\.xml$/.exec(sheet.part ?? '')?.[1] ?? String(index + 1)
-    const made = this.reader._parseWorksheet(tapSheet(stream, seen), sheetNo).next()
+    return { part, xml: tapSheet(stream, seen), seen }
+  }
+
+  /** Streams the rows of the sheet at `index` of `sheets`; null when its part is missing. */
+  openSheet(index: number): OpenedSheet | null {
+    const opened = this.openPart(index)
+    if (!opened) return null
+    const sheetNo = /sheet(\d+)\.xml$/.exec(opened.part)?.[1] ?? String(index + 1)
+    const made = this.reader._parseWorksheet(opened.xml, sheetNo).next()
     if (made.done) return null
-    const rows = made.value.value
+    const { seen } = opened
     return {
-      rows,
+      rows: made.value.value,
       merges: seen.merges,
       get inlineStrings() {
         return seen.inlineStrings
@@ -265,14 +272,11 @@ export class XlsxStream {
    * parsed past); null when its part is missing. Shared strings come resolved.
    */
   openSheetValues(index: number, columns: number): OpenedValues | null {
-    const sheet = this.sheetParts[index]
-    const entry = sheet?.part ? this.entries.get(sheet.part) : undefined
-    if (!sheet || !entry) return null
-    const stream = entry.stream()
-    this.opened.push(stream)
-    const seen = { merges: new Set<string>(), inlineStrings: false }
+    const opened = this.openPart(index)
+    if (!opened) return null
+    const { seen } = opened
     return {
-      rows: sheetRows(parseSax(tapSheet(stream, seen)), { columns, date1904: this.date1904, styles: this.reader.styles, strings: this.strings }),
+      rows: sheetRows(parseSax(opened.xml), { columns, date1904: this.date1904, styles: this.reader.styles, strings: this.strings }),
       merges: seen.merges,
       get inlineStrings() {
         return seen.inlineStrings

@@ -15,6 +15,7 @@
  */
 import type { Database } from '../db/client.js'
 import { visitsByIds } from '../db/queries/records.js'
+import { readUuid } from '../domain/records/validate.js'
 
 export interface StoredVisit {
   id: string
@@ -26,8 +27,6 @@ export interface StoredVisit {
 
 /** About 25 MB of entries: several rounds of a large city, each of a few thousand visits. */
 export const MAX_VISITS = 100_000
-
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export class VisitCache {
   private readonly visits = new Map<string, StoredVisit>()
@@ -54,7 +53,7 @@ export class VisitCache {
       const id = raw.trim().toLowerCase()
       const again = id === raw ? undefined : this.visits.get(id)
       if (again) found.set(id, again)
-      else if (UUID_SHAPE.test(id)) missing.add(id)
+      else if (readUuid(id)) missing.add(id)
     }
     const records = typeof data === 'object' && data !== null ? (data as { findings?: unknown; visits?: unknown }) : {}
     if (Array.isArray(records.findings)) for (const f of records.findings) consider(typeof f === 'object' && f !== null ? (f as { visit?: unknown }).visit : undefined)
