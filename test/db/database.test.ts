@@ -78,6 +78,27 @@ describe(`database on ${engineName}`, () => {
     expect(rows.every((r) => r.actor === 'test')).toBe(true)
   })
 
+  it('chains entries whose text the database hashes exactly as the verifier does, and never forks under concurrent writers', async () => {
+    const actor = { id: null, name: '测评员 "甲"\\乙' }
+    const awkward = { text: '整改\n第二行\t"引号" \\ 反斜杠 😀', when: new Date('2026-11-01T08:00:00.123Z'), list: [1, '二', null], nested: { b: 1, a: 2 } }
+    await appendAudit(db, actor, { action: 'a.awkward', entity: 'thing', entityKey: 'κ/3', details: awkward })
+    // Twenty writers at once, each in its own transaction (on PostgreSQL: its own connection).
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db.transaction(async (tx) => {
+          await appendAudit(tx, actor, { action: 'a.concurrent', entity: 'thing', entityKey: String(i), details: { i } })
+        }),
+      ),
+    )
+    const chain = await verifyAuditChain(db)
+    expect(chain.brokenAt).toBeNull()
+    const rows = await db.select().from(auditLog).orderBy(auditLog.id)
+    // Every entry links to the one before it: one chain, no two entries with the same predecessor.
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash)
+    expect(rows.filter((r) => r.action === 'a.concurrent')).toHaveLength(20)
+    expect(rows.find((r) => r.action === 'a.awkward')!.details).toEqual({ ...awkward, when: awkward.when.toISOString() })
+  })
+
   it('detects a forged audit chain', async () => {
     // Bypass the trigger the way only a superuser could, then verify.
     await db.execute(sql`alter table audit_log disable trigger audit_log_append_only`)

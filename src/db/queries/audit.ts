@@ -1,4 +1,4 @@
-import { desc, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { Queryable } from '../client.js'
 import { auditLog } from '../schema/index.js'
 import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js'
@@ -17,18 +17,17 @@ export interface AuditEntry {
 
 /**
  * Appends to the hash chain. Call inside the transaction that makes the change, so the entry
- * and the change commit together. The advisory lock keeps concurrent writers from forking the
- * chain (both reading the same previous hash).
+ * and the change commit together. The database function (migration 0011) takes the advisory
+ * lock that keeps concurrent writers from forking the chain (both reading the same previous
+ * hash), reads the head and inserts, in one round trip: the lock, held until commit, is held
+ * for as short a time as the commit allows.
  */
 export async function appendAudit(tx: Queryable, actor: Actor, entry: AuditEntry): Promise<void> {
-  // Sent together (one round trip); the second statement starts, and takes its snapshot, only
-  // once the first has the lock.
-  const [, [last]] = await Promise.all([tx.execute(sql`select pg_advisory_xact_lock(726355)`), tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1)])
-  const prevHash = last?.hash ?? null
-  const at = new Date()
-  const body = { at: at.toISOString(), actor: actor.name, actorId: actor.id, ...entry }
-  const hash = sha256Hex(`${prevHash ?? ''}\n${canonicalJson(body)}`)
-  await tx.insert(auditLog).values({ at, actorId: actor.id, actor: actor.name, ...entry, prevHash, hash })
+  const at = new Date().toISOString()
+  const body = canonicalJson({ at, actor: actor.name, actorId: actor.id, ...entry })
+  await tx.execute(
+    sql`select civindex_append_audit(${at}::timestamptz, ${actor.id}::integer, ${actor.name}, ${entry.action}, ${entry.entity}, ${entry.entityKey}, ${JSON.stringify(entry.details)}::jsonb, ${body})`,
+  )
 }
 
 /**
