@@ -212,15 +212,15 @@ const clash = (kind: 'visit' | 'finding', index: number, id: string): Issue => (
 const conflictError = (issues: Issue[]): DomainError => new DomainError('CONFLICT', `${issues.length} record(s) reuse an id with different content; nothing was stored`, issues)
 
 export async function importRecords(db: Database, roundCode: string, data: unknown, actor: Actor): Promise<ImportSummary> {
-  const ctx = await loadRoundContext(db, roundCode)
+  // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
+  // (already stored = a retry or a clash). It needs nothing of the round, so the two are read
+  // at the same time; a round that turns out not to take the batch only wasted a read.
+  const cache = visitCache(db)
+  const [ctx, named] = await Promise.all([loadRoundContext(db, roundCode), cache.forBatch(db, data)])
   const round = ctx.round
   const fieldEntry = hasAny(data, 'visits') || hasAny(data, 'findings')
   if (fieldEntry) assertAccepts(roundCode, round.status, 'field-entry')
   if (hasAny(data, 'externalScores') || hasAny(data, 'measures') || hasAny(data, 'directScores')) assertAccepts(roundCode, round.status, 'unit-values')
-  // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
-  // (already stored = a retry or a clash).
-  const cache = visitCache(db)
-  const named = await cache.forBatch(db, data)
   const { records, issues } = validateRecords(data, {
     ...ctx.base,
     storedVisits: {

@@ -46,8 +46,11 @@ export class VisitCache {
   async forBatch(db: Database, data: unknown): Promise<Map<string, StoredVisit>> {
     const found = new Map<string, StoredVisit>()
     const missing = new Set<string>()
+    let last: unknown
     const consider = (raw: unknown): void => {
-      if (typeof raw !== 'string') return
+      // A visit's findings usually come one after another: each id once is enough.
+      if (typeof raw !== 'string' || raw === last) return
+      last = raw
       const hit = this.visits.get(raw)
       if (hit) return void found.set(raw, hit)
       const id = raw.trim().toLowerCase()

@@ -94,6 +94,26 @@ describe(`batch storage (${engineName})`, () => {
     expect(await count(findings)).toBe(before + 25)
   })
 
+  it('falls back row by row when the COPY is refused after several pieces of a large batch were sent', async () => {
+    // Thousands of findings go out in pieces of 1,000 rows; a stored id near the end makes the
+    // database refuse the COPY only once most of the data is on its way.
+    const visitId = randomUUID()
+    const make = (n: number, standard: string) => Array.from({ length: n }, () => ({ id: randomUUID(), visit: visitId, standard, count: 1 }))
+    const stored = make(1_300, '01-01-02')
+    await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: visitId, point: 'P1', at: '2026-01-11' }], findings: stored }, actor)
+    const before = await count(findings)
+    const fresh = make(2_300, '01-01-02')
+    const summary = await importRecords(db(), SAMPLE_ROUND, { findings: [...fresh.slice(0, 2_000), ...stored.slice(0, 5), ...fresh.slice(2_000), ...stored.slice(5)] }, actor)
+    expect(summary.findings).toEqual({ added: 2_300, unchanged: 1_300 })
+    expect(await count(findings)).toBe(before + 2_300)
+    // The same, with one stored finding sent with other content: nothing at all is added.
+    const changed = { ...stored[1_299]!, count: 2 }
+    const error = await refusal(importRecords(db(), SAMPLE_ROUND, { findings: [...make(2_500, '01-01-02'), changed] }, actor))
+    expect(error.code).toBe('CONFLICT')
+    expect(error.issues).toEqual([{ path: 'findings[2500].id', message: `finding ${changed.id} is already recorded with different content` }])
+    expect(await count(findings)).toBe(before + 2_300)
+  })
+
   it('refuses a finding whose remembered visit was removed behind its back, then reports it as unknown', async () => {
     const visitId = randomUUID()
     await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: visitId, point: 'P2', at: '2026-01-10' }] }, actor)

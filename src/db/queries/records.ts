@@ -125,13 +125,17 @@ function copyText(v: string | null): string {
 }
 
 /**
- * COPY data built row by row straight into a buffer, UTF-8 encoded as it goes. Concatenating a
- * batch into one string and encoding that at the end costs twice as much: the engine first
- * flattens a megabyte of concatenated pieces, in two bytes a character once any Chinese text
- * is among them.
+ * COPY data built row by row straight into buffers, UTF-8 encoded as it goes, and handed over
+ * in pieces of PIECE_ROWS rows: the database parses and stores a piece while the next is being
+ * built. Concatenating a batch into one string and encoding that at the end costs twice as
+ * much: the engine first flattens a megabyte of concatenated pieces, in two bytes a character
+ * once any Chinese text is among them.
  */
+const PIECE_ROWS = 1000
+const ROW_BYTES = 256
+
 class CopyData {
-  private buffer = Buffer.allocUnsafe(64 * 1024)
+  private buffer = Buffer.allocUnsafe(PIECE_ROWS * ROW_BYTES)
   private length = 0
 
   add(row: string): void {
@@ -144,33 +148,37 @@ class CopyData {
     this.length += this.buffer.write(row, this.length, 'utf8')
   }
 
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.length)
+  /** The rows added since the last take. */
+  take(): Buffer {
+    const piece = this.buffer.subarray(0, this.length)
+    this.buffer = Buffer.allocUnsafe(this.buffer.length)
+    this.length = 0
+    return piece
   }
 }
 
 /** Visits as COPY text, in the column order of VISIT_COLUMNS. */
 const VISIT_COLUMNS = 'id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by'
-function visitLines(roundId: number, visits: CleanRecords['visits'], hashes: string[], createdBy: number | null): Buffer {
+function* visitLines(roundId: number, visits: CleanRecords['visits'], hashes: string[], createdBy: number | null): Generator<Buffer> {
   const by = createdBy === null ? '\\N' : String(createdBy)
   const out = new CopyData()
   for (let i = 0; i < visits.length; i++) {
     const v = visits[i]!
     out.add(`${v.id}\t${roundId}\t${v.pointId}\t${v.unitId}\t${copyText(v.pointType)}\t${v.at.toISOString()}\t${copyText(v.evaluator)}\t${copyText(v.note)}\t${v.lat ?? '\\N'}\t${v.lng ?? '\\N'}\t${hashes[i]}\t${by}\n`)
+    if ((i + 1) % PIECE_ROWS === 0 || i === visits.length - 1) yield out.take()
   }
-  return out.bytes()
 }
 
 /** Findings as COPY text, in the column order of FINDING_COLUMNS (photo hashes are hex: no quoting in the array). */
 const FINDING_COLUMNS = 'id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by'
-function findingLines(roundId: number, findings: CleanRecords['findings'], hashes: string[], createdBy: number | null): Buffer {
+function* findingLines(roundId: number, findings: CleanRecords['findings'], hashes: string[], createdBy: number | null): Generator<Buffer> {
   const by = createdBy === null ? '\\N' : String(createdBy)
   const out = new CopyData()
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i]!
     out.add(`${f.id}\t${roundId}\t${f.visitId}\t${f.unitId}\t${f.standardId}\t${f.count}\t${f.deduction ?? '\\N'}\t${copyText(f.note)}\t${copyText(f.evaluator)}\t${f.at ? f.at.toISOString() : '\\N'}\t{${f.photos.join(',')}}\t${hashes[i]}\t${by}\n`)
+    if ((i + 1) % PIECE_ROWS === 0 || i === findings.length - 1) yield out.take()
   }
-  return out.bytes()
 }
 
 /**
@@ -179,7 +187,7 @@ function findingLines(roundId: number, findings: CleanRecords['findings'], hashe
  * batch) the savepoint is rolled back and false returned; the caller then inserts with
  * ON CONFLICT DO NOTHING, which also reports any other failure as the database words it.
  */
-async function copyNew(client: postgres.TransactionSql, table: 'visits' | 'findings', columns: string, lines: Buffer): Promise<boolean> {
+async function copyNew(client: postgres.TransactionSql, table: 'visits' | 'findings', columns: string, lines: Iterable<Buffer>): Promise<boolean> {
   try {
     await client.savepoint(async (sp) => {
       const query = sp.unsafe(`copy ${table} (${columns}) from stdin`)
@@ -196,7 +204,9 @@ async function copyNew(client: postgres.TransactionSql, table: 'visits' | 'findi
       })
       failed.catch(() => undefined)
       const stream = await query.writable()
-      stream.end(lines)
+      // Each piece goes out as soon as it is built.
+      for (const piece of lines) stream.write(piece)
+      stream.end()
       await Promise.race([finished(stream), failed])
     })
     return true
