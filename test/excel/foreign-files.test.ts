@@ -28,6 +28,23 @@ const require = createRequire(import.meta.url)
 const JSZip = createRequire(require.resolve('exceljs'))('jszip') as new () => Zip
 
 const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+
+/** A zip with the package parts every workbook has: content types and the link to xl/workbook.xml. */
+function packageZip(): Zip {
+  const zip = new JSZip()
+  zip.file(
+    '[Content_Types].xml',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`,
+  )
+  zip.file(
+    '_rels/.rels',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+  )
+  return zip
+}
+
+/** One relationship of xl/_rels/workbook.xml.rels. */
+const rel = (id: string, type: string, target: string): string => `<Relationship Id="${id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/>`
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
 /** An Excel-shaped workbook: sheets 说明 (sheet3.xml), 问卷得分 (sheet1.xml), 点位考察 (sheet2.xml). */
@@ -62,20 +79,11 @@ ${row(5, [inline('d'), s('survey'), num(77.25)])}
   const instructions = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet ${NS}><sheetData>${row(1, [inline('说明')])}</sheetData><mergeCells count="1"><mergeCell ref="A2:C9"/></mergeCells></worksheet>`
 
-  const zip = new JSZip()
-  zip.file(
-    '[Content_Types].xml',
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`,
-  )
-  zip.file(
-    '_rels/.rels',
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-  )
+  const zip = packageZip()
   zip.file(
     'xl/workbook.xml',
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ${NS}><workbookPr/><bookViews><workbookView activeTab="1"/></bookViews><sheets><sheet name="说明" sheetId="3" r:id="rId9"/><sheet name="问卷得分" sheetId="1" r:id="rId1"/><sheet name="点位考察" sheetId="7" r:id="rId2"/></sheets></workbook>`,
   )
-  const rel = (id: string, type: string, target: string): string => `<Relationship Id="${id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/>`
   zip.file(
     'xl/_rels/workbook.xml.rels',
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rel('rId2', 'worksheet', 'worksheets/sheet2.xml')}${rel('rId1', 'worksheet', '/xl/worksheets/sheet1.xml')}${rel('rId9', 'worksheet', 'worksheets/sheet3.xml')}${rel('rId4', 'styles', 'styles.xml')}${rel('rId5', 'sharedStrings', 'sharedStrings.xml')}</Relationships>`,
@@ -164,20 +172,11 @@ describe('workbooks from other writers', () => {
 
 /** A workbook of the given sheets (XML of <sheetData> and what follows), with Excel's date style 22 as style 1. */
 async function handMade(file: string, sheets: { name: string; body: string }[], shared: string[] = []): Promise<void> {
-  const zip = new JSZip()
-  zip.file(
-    '[Content_Types].xml',
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`,
-  )
-  zip.file(
-    '_rels/.rels',
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-  )
+  const zip = packageZip()
   zip.file(
     'xl/workbook.xml',
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ${NS}><sheets>${sheets.map((sh, i) => `<sheet name="${sh.name}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('')}</sheets></workbook>`,
   )
-  const rel = (id: string, type: string, target: string): string => `<Relationship Id="${id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/>`
   zip.file(
     'xl/_rels/workbook.xml.rels',
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets.map((_, i) => rel(`rId${i + 1}`, 'worksheet', `worksheets/sheet${i + 1}.xml`)).join('')}${rel('rId90', 'styles', 'styles.xml')}${rel('rId91', 'sharedStrings', 'sharedStrings.xml')}</Relationships>`,

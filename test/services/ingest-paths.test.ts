@@ -94,7 +94,7 @@ describe(`batch storage (${engineName})`, () => {
     expect(await count(findings)).toBe(before + 25)
   })
 
-  it('falls back row by row when the COPY is refused after several pieces of a large batch were sent', async () => {
+  it('adds exactly the new records of a large batch whose COPY is refused after several pieces were sent', async () => {
     // Thousands of findings go out in pieces of 1,000 rows; a stored id near the end makes the
     // database refuse the COPY only once most of the data is on its way.
     const visitId = randomUUID()

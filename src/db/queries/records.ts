@@ -4,7 +4,7 @@ import { queryRows, toCount } from '../sql.js'
 import { transactionClient, type Queryable } from '../client.js'
 import { finished } from 'node:stream/promises'
 import type postgres from 'postgres'
-import { directScores, externalScores, indicatorNodes, measures, photos, points, roundMembers, units } from '../schema/index.js'
+import { directScores, externalScores, findings, indicatorNodes, measures, photos, points, roundMembers, units, visits } from '../schema/index.js'
 import type { CleanRecords } from '../../domain/records/validate.js'
 import type { RuleKind } from '../../domain/indicator-set/schema.js'
 
@@ -157,28 +157,35 @@ class CopyData {
   }
 }
 
+/** `items` as COPY data, a row each as `row` writes it, in pieces of PIECE_ROWS rows. */
+function* copyPieces<T>(items: readonly T[], row: (item: T, index: number) => string): Generator<Buffer> {
+  const out = new CopyData()
+  for (let i = 0; i < items.length; i++) {
+    out.add(row(items[i]!, i))
+    if ((i + 1) % PIECE_ROWS === 0 || i === items.length - 1) yield out.take()
+  }
+}
+
 /** Visits as COPY text, in the column order of VISIT_COLUMNS. */
 const VISIT_COLUMNS = 'id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by'
-function* visitLines(roundId: number, visits: CleanRecords['visits'], hashes: string[], createdBy: number | null): Generator<Buffer> {
+function visitLines(roundId: number, visits: CleanRecords['visits'], hashes: string[], createdBy: number | null): Generator<Buffer> {
   const by = createdBy === null ? '\\N' : String(createdBy)
-  const out = new CopyData()
-  for (let i = 0; i < visits.length; i++) {
-    const v = visits[i]!
-    out.add(`${v.id}\t${roundId}\t${v.pointId}\t${v.unitId}\t${copyText(v.pointType)}\t${v.at.toISOString()}\t${copyText(v.evaluator)}\t${copyText(v.note)}\t${v.lat ?? '\\N'}\t${v.lng ?? '\\N'}\t${hashes[i]}\t${by}\n`)
-    if ((i + 1) % PIECE_ROWS === 0 || i === visits.length - 1) yield out.take()
-  }
+  return copyPieces(
+    visits,
+    (v, i) =>
+      `${v.id}\t${roundId}\t${v.pointId}\t${v.unitId}\t${copyText(v.pointType)}\t${v.at.toISOString()}\t${copyText(v.evaluator)}\t${copyText(v.note)}\t${v.lat ?? '\\N'}\t${v.lng ?? '\\N'}\t${hashes[i]}\t${by}\n`,
+  )
 }
 
 /** Findings as COPY text, in the column order of FINDING_COLUMNS (photo hashes are hex: no quoting in the array). */
 const FINDING_COLUMNS = 'id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by'
-function* findingLines(roundId: number, findings: CleanRecords['findings'], hashes: string[], createdBy: number | null): Generator<Buffer> {
+function findingLines(roundId: number, findings: CleanRecords['findings'], hashes: string[], createdBy: number | null): Generator<Buffer> {
   const by = createdBy === null ? '\\N' : String(createdBy)
-  const out = new CopyData()
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i]!
-    out.add(`${f.id}\t${roundId}\t${f.visitId}\t${f.unitId}\t${f.standardId}\t${f.count}\t${f.deduction ?? '\\N'}\t${copyText(f.note)}\t${copyText(f.evaluator)}\t${f.at ? f.at.toISOString() : '\\N'}\t{${f.photos.join(',')}}\t${hashes[i]}\t${by}\n`)
-    if ((i + 1) % PIECE_ROWS === 0 || i === findings.length - 1) yield out.take()
-  }
+  return copyPieces(
+    findings,
+    (f, i) =>
+      `${f.id}\t${roundId}\t${f.visitId}\t${f.unitId}\t${f.standardId}\t${f.count}\t${f.deduction ?? '\\N'}\t${copyText(f.note)}\t${copyText(f.evaluator)}\t${f.at ? f.at.toISOString() : '\\N'}\t{${f.photos.join(',')}}\t${hashes[i]}\t${by}\n`,
+  )
 }
 
 /**
@@ -291,22 +298,18 @@ export async function insertRecords(tx: Queryable, roundId: number, records: Cle
   return added
 }
 
-/** Ids among `ids` of visits stored with another content hash than the one given for each. */
-export async function clashingVisits(db: Queryable, ids: string[], hashes: string[]): Promise<Set<string>> {
+/** Ids among `ids` of rows of `table` stored with another content hash than the one given for each. */
+async function clashing(db: Queryable, table: typeof visits | typeof findings, ids: string[], hashes: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set()
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select v.id from unnest(${pgArray(ids)}::uuid[], ${pgArray(hashes)}::text[]) as i(id, content_hash) join visits v on v.id = i.id where v.content_hash <> i.content_hash`,
+    sql`select t.id from unnest(${pgArray(ids)}::uuid[], ${pgArray(hashes)}::text[]) as i(id, content_hash) join ${table} t on t.id = i.id where t.content_hash <> i.content_hash`,
   )
   return new Set(rows.map((r) => r.id))
 }
 
+/** Ids among `ids` of visits stored with another content hash than the one given for each. */
+export const clashingVisits = (db: Queryable, ids: string[], hashes: string[]): Promise<Set<string>> => clashing(db, visits, ids, hashes)
+
 /** The same for findings. */
-export async function clashingFindings(db: Queryable, ids: string[], hashes: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set()
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`select f.id from unnest(${pgArray(ids)}::uuid[], ${pgArray(hashes)}::text[]) as i(id, content_hash) join findings f on f.id = i.id where f.content_hash <> i.content_hash`,
-  )
-  return new Set(rows.map((r) => r.id))
-}
+export const clashingFindings = (db: Queryable, ids: string[], hashes: string[]): Promise<Set<string>> => clashing(db, findings, ids, hashes)
