@@ -9,9 +9,12 @@ import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { transactionClient } from '../../src/db/client.js'
-import { findings, visits } from '../../src/db/schema/index.js'
+import { pgArray } from '../../src/db/arrays.js'
+import { findings, photos, visits } from '../../src/db/schema/index.js'
 import { queryRows, toCount } from '../../src/db/sql.js'
+import { canonical } from '../../src/domain/decimal.js'
 import { DomainError } from '../../src/domain/errors.js'
+import { parseTime } from '../../src/domain/records/validate.js'
 import { importRecords } from '../../src/services/records.js'
 import { loadRound } from '../../src/services/rounds.js'
 import { VisitCache } from '../../src/services/visit-cache.js'
@@ -72,6 +75,49 @@ describe(`batch storage (${engineName})`, () => {
     for (const f of batch.findings) expect(byId.get(f.id)).toEqual({ id: f.id, note: f.note.trim(), evaluator: f.evaluator })
     // Sent again: every record recognised as stored, nothing added.
     expect(await importRecords(db(), SAMPLE_ROUND, batch, actor)).toMatchObject({ visits: { added: 0, unchanged: 1 }, findings: { added: 0, unchanged: texts.length } })
+  })
+
+  it('stores decimals, times and photo lists as the database reads the same values from text', async () => {
+    const hashes = ['a', 'b'].map((c) => c.repeat(64))
+    await db().insert(photos).values(hashes.map((hash) => ({ hash, mime: 'image/png', bytes: 1 }))).onConflictDoNothing()
+    // Coordinates as validation passes them on (a JSON number as JavaScript writes it, text as sent).
+    const coordinates: [string | number, string | number][] = [['31.230416', '121.473701'], [0.5, '-0.000001'], [1e-7, '+121.'], ['.5', '-.25'], [-90, 180]]
+    const visitsSent = coordinates.map(([lat, lng], i) => ({ id: randomUUID(), point: i % 2 === 0 ? 'P1' : 'P2', at: ['1999-12-31T23:59:59.999+08:00', '2026-01-08T09:00:00.123Z', '1970-01-01T00:00:00Z', '2038-01-19T03:14:08+00:00', '2026-02-28'][i]!, lat, lng }))
+    const deductions: (string | number | null)[] = ['0.5', '12.25', 10000, '0.0001', '123456789.123456789', '2.50', '0', null, 99999999, 1e21]
+    const findingsSent = deductions.map((deduction, i) => ({
+      id: randomUUID(),
+      visit: visitsSent[0]!.id,
+      standard: '01-01-01',
+      ...(deduction === null ? {} : { deduction }),
+      ...(i % 3 === 0 ? {} : { at: ['1999-01-01T00:00:00.001+08:00', '2026-01-08T09:00:00.5+08:00'][i % 2]! }),
+      photos: hashes.slice(0, i % 3),
+    }))
+    await importRecords(db(), SAMPLE_ROUND, { visits: visitsSent, findings: findingsSent }, actor)
+
+    const asText = async (value: string | number | null | undefined): Promise<string | null> => {
+      if (value === null || value === undefined) return null
+      const [row] = await queryRows<{ v: string }>(db(), sql`select ${String(value)}::numeric::text as v`)
+      return row!.v
+    }
+    const storedVisits = await queryRows<{ id: string; lat: string; lng: string; at: Date | string }>(db(), sql`select id, lat::text as lat, lng::text as lng, at from visits where id = any(${pgArray(visitsSent.map((v) => v.id))}::uuid[])`)
+    const visitById = new Map(storedVisits.map((v) => [v.id, v]))
+    for (const v of visitsSent) {
+      const stored = visitById.get(v.id)!
+      expect({ lat: stored.lat, lng: stored.lng }).toEqual({ lat: await asText(v.lat), lng: await asText(v.lng) })
+      expect(new Date(stored.at).getTime()).toBe(parseTime(v.at)!.getTime())
+    }
+    const storedFindings = await queryRows<{ id: string; deduction: string | null; at: Date | string | null; photos: string }>(
+      db(),
+      sql`select id, deduction::text as deduction, at, array_to_json(photos)::text as photos from findings where id = any(${pgArray(findingsSent.map((f) => f.id))}::uuid[])`,
+    )
+    const findingById = new Map(storedFindings.map((f) => [f.id, f]))
+    for (const f of findingsSent) {
+      const stored = findingById.get(f.id)!
+      // Validation writes a deduction canonically (2.50 as 2.5) before it is stored.
+      expect(stored.deduction).toBe('deduction' in f ? await asText(canonical(String(f.deduction))) : null)
+      expect(stored.at === null ? null : new Date(stored.at).getTime()).toBe('at' in f ? parseTime(f.at)!.getTime() : null)
+      expect(JSON.parse(stored.photos)).toEqual(f.photos)
+    }
   })
 
   it('refuses a text holding a NUL character with the record and field named, storing nothing', async () => {

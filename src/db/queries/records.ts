@@ -3,6 +3,7 @@ import { pgArray } from '../arrays.js'
 import { queryRows, toCount } from '../sql.js'
 import { transactionClient, type Queryable } from '../client.js'
 import { finished } from 'node:stream/promises'
+import { binaryPieces } from '../copy.js'
 import type postgres from 'postgres'
 import { directScores, externalScores, findings, indicatorNodes, measures, photos, points, roundMembers, units, visits } from '../schema/index.js'
 import type { CleanRecords } from '../../domain/records/validate.js'
@@ -116,76 +117,45 @@ async function insertNew(tx: Queryable, rows: number, insert: SQL, taken: boolea
   return toCount(row?.n ?? 0)
 }
 
-/** COPY's text format: backslash, tab, newline and carriage return escaped, null as \N. */
-const COPY_SPECIAL = /[\\\t\n\r]/
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
-function copyText(v: string | null): string {
-  if (v === null) return '\\N'
-  return COPY_SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : v
-}
-
-/**
- * COPY data built row by row straight into buffers, UTF-8 encoded as it goes, and handed over
- * in pieces of PIECE_ROWS rows: the database parses and stores a piece while the next is being
- * built. Concatenating a batch into one string and encoding that at the end costs twice as
- * much: the engine first flattens a megabyte of concatenated pieces, in two bytes a character
- * once any Chinese text is among them.
- */
-const PIECE_ROWS = 1000
-const ROW_BYTES = 256
-
-class CopyData {
-  private buffer = Buffer.allocUnsafe(PIECE_ROWS * ROW_BYTES)
-  private length = 0
-
-  add(row: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.buffer.length - this.length < row.length * 3) {
-      const larger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + row.length * 3))
-      this.buffer.copy(larger, 0, 0, this.length)
-      this.buffer = larger
-    }
-    this.length += this.buffer.write(row, this.length, 'utf8')
-  }
-
-  /** The rows added since the last take. */
-  take(): Buffer {
-    const piece = this.buffer.subarray(0, this.length)
-    this.buffer = Buffer.allocUnsafe(this.buffer.length)
-    this.length = 0
-    return piece
-  }
-}
-
-/** `items` as COPY data, a row each as `row` writes it, in pieces of PIECE_ROWS rows. */
-function* copyPieces<T>(items: readonly T[], row: (item: T, index: number) => string): Generator<Buffer> {
-  const out = new CopyData()
-  for (let i = 0; i < items.length; i++) {
-    out.add(row(items[i]!, i))
-    if ((i + 1) % PIECE_ROWS === 0 || i === items.length - 1) yield out.take()
-  }
-}
-
-/** Visits as COPY text, in the column order of VISIT_COLUMNS. */
+/** Visits as COPY rows, in the column order of VISIT_COLUMNS. */
 const VISIT_COLUMNS = 'id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by'
-function visitLines(roundId: number, visits: CleanRecords['visits'], hashes: string[], createdBy: number | null): Generator<Buffer> {
-  const by = createdBy === null ? '\\N' : String(createdBy)
-  return copyPieces(
-    visits,
-    (v, i) =>
-      `${v.id}\t${roundId}\t${v.pointId}\t${v.unitId}\t${copyText(v.pointType)}\t${v.at.toISOString()}\t${copyText(v.evaluator)}\t${copyText(v.note)}\t${v.lat ?? '\\N'}\t${v.lng ?? '\\N'}\t${hashes[i]}\t${by}\n`,
-  )
+function visitRows(roundId: number, visits: CleanRecords['visits'], hashes: string[], createdBy: number | null): Generator<Buffer> {
+  return binaryPieces(visits, (out, v, i) => {
+    out.row(12)
+    out.uuid(v.id)
+    out.int4(roundId)
+    out.int4(v.pointId)
+    out.int4(v.unitId)
+    out.text(v.pointType)
+    out.timestamptz(v.at)
+    out.text(v.evaluator)
+    out.text(v.note)
+    out.numeric(v.lat)
+    out.numeric(v.lng)
+    out.text(hashes[i]!)
+    out.int4(createdBy)
+  })
 }
 
-/** Findings as COPY text, in the column order of FINDING_COLUMNS (photo hashes are hex: no quoting in the array). */
+/** Findings as COPY rows, in the column order of FINDING_COLUMNS. */
 const FINDING_COLUMNS = 'id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by'
-function findingLines(roundId: number, findings: CleanRecords['findings'], hashes: string[], createdBy: number | null): Generator<Buffer> {
-  const by = createdBy === null ? '\\N' : String(createdBy)
-  return copyPieces(
-    findings,
-    (f, i) =>
-      `${f.id}\t${roundId}\t${f.visitId}\t${f.unitId}\t${f.standardId}\t${f.count}\t${f.deduction ?? '\\N'}\t${copyText(f.note)}\t${copyText(f.evaluator)}\t${f.at ? f.at.toISOString() : '\\N'}\t{${f.photos.join(',')}}\t${hashes[i]}\t${by}\n`,
-  )
+function findingRows(roundId: number, findings: CleanRecords['findings'], hashes: string[], createdBy: number | null): Generator<Buffer> {
+  return binaryPieces(findings, (out, f, i) => {
+    out.row(13)
+    out.uuid(f.id)
+    out.int4(roundId)
+    out.uuid(f.visitId)
+    out.int4(f.unitId)
+    out.int4(f.standardId)
+    out.int4(f.count)
+    out.numeric(f.deduction)
+    out.text(f.note)
+    out.text(f.evaluator)
+    out.timestamptz(f.at)
+    out.textArray(f.photos)
+    out.text(hashes[i]!)
+    out.int4(createdBy)
+  })
 }
 
 /**
@@ -195,9 +165,12 @@ function findingLines(roundId: number, findings: CleanRecords['findings'], hashe
  * ON CONFLICT DO NOTHING, which also reports any other failure as the database words it.
  */
 async function copyNew(client: postgres.TransactionSql, table: 'visits' | 'findings', columns: string, lines: Iterable<Buffer>): Promise<boolean> {
+  // A row that cannot be written (a value validation should have refused) is a fault of this
+  // program, not a refusal by the database: it is thrown, not answered with the INSERT.
+  const unwritable: { error?: Error } = {}
   try {
     await client.savepoint(async (sp) => {
-      const query = sp.unsafe(`copy ${table} (${columns}) from stdin`)
+      const query = sp.unsafe(`copy ${table} (${columns}) from stdin (format binary)`)
       // postgres.js resolves a COPY with its stream, which finishes when the COPY has succeeded;
       // a failure after the data was sent is handed only to the query's own reject, which is
       // therefore watched as well.
@@ -212,12 +185,22 @@ async function copyNew(client: postgres.TransactionSql, table: 'visits' | 'findi
       failed.catch(() => undefined)
       const stream = await query.writable()
       // Each piece goes out as soon as it is built.
-      for (const piece of lines) stream.write(piece)
+      try {
+        for (const piece of lines) stream.write(piece)
+      } catch (error) {
+        unwritable.error = error instanceof Error ? error : new Error(String(error))
+        // Abandons the COPY (the database is told it failed), which fails the savepoint; the
+        // error is thrown from here, not also emitted.
+        stream.on('error', () => undefined)
+        stream.destroy(unwritable.error)
+        throw unwritable.error
+      }
       stream.end()
       await Promise.race([finished(stream), failed])
     })
     return true
   } catch {
+    if (unwritable.error) throw unwritable.error
     return false
   }
 }
@@ -233,12 +216,12 @@ export async function insertRecords(tx: Queryable, roundId: number, records: Cle
   const client = transactionClient(tx)
   let { visits, findings } = records
   let { visits: visitHashes, findings: findingHashes } = hashes
-  if (client && visits.length > 0 && (await copyNew(client, 'visits', VISIT_COLUMNS, visitLines(roundId, visits, visitHashes, createdBy)))) {
+  if (client && visits.length > 0 && (await copyNew(client, 'visits', VISIT_COLUMNS, visitRows(roundId, visits, visitHashes, createdBy)))) {
     added.visits = visits.length
     visits = []
     visitHashes = []
   }
-  if (client && findings.length > 0 && (await copyNew(client, 'findings', FINDING_COLUMNS, findingLines(roundId, findings, findingHashes, createdBy)))) {
+  if (client && findings.length > 0 && (await copyNew(client, 'findings', FINDING_COLUMNS, findingRows(roundId, findings, findingHashes, createdBy)))) {
     added.findings = findings.length
     findings = []
     findingHashes = []
