@@ -216,7 +216,7 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
   // (already stored = a retry or a clash). It needs nothing of the round, so the two are read
   // at the same time; a round that turns out not to take the batch only wasted a read.
   const cache = visitCache(db)
-  const [ctx, named] = await Promise.all([loadRoundContext(db, roundCode), cache.forBatch(db, data)])
+  const [ctx, named] = await Promise.all([loadRoundContext(db, roundCode), cache.forBatch(db, data, roundCode)])
   const round = ctx.round
   const fieldEntry = hasAny(data, 'visits') || hasAny(data, 'findings')
   if (fieldEntry) assertAccepts(roundCode, round.status, 'field-entry')

@@ -198,14 +198,34 @@ describe('the visit memory', () => {
     const ids = Array.from({ length: 11 }, () => randomUUID())
     for (const id of ids) cache.remember({ id, roundId: 1, unitId: 1, pointType: 'market', contentHash: 'h' })
     // Over the limit a tenth goes at once (here two): the oldest. These ids are not stored, so
-    // what the cache still knows is what forBatch finds.
+    // what the cache still knows is what forBatch finds (for a round without visits to read).
     expect(cache.size).toBe(9)
-    const known = await cache.forBatch(db(), { visits: ids.map((id) => ({ id })) })
+    const known = await cache.forBatch(db(), { visits: ids.map((id) => ({ id })) }, 'no-such-round')
     expect(ids.map((id) => known.has(id))).toEqual([false, false, ...Array<boolean>(9).fill(true)])
     // Ids as a client may write them (upper case, spaces) are found too.
-    const again = await cache.forBatch(db(), { findings: [{ visit: ` ${ids[5]!.toUpperCase()} ` }] })
+    const again = await cache.forBatch(db(), { findings: [{ visit: ` ${ids[5]!.toUpperCase()} ` }] }, 'no-such-round')
     expect([...again.keys()]).toEqual([ids[5]])
     cache.clear()
     expect(cache.size).toBe(0)
+  })
+
+  it("reads a round's stored visits at its first miss, and later ones by id", async () => {
+    const stored = await queryRows<{ id: string }>(db(), sql`select v.id from visits v join rounds r on r.id = v.round_id where r.code = ${SAMPLE_ROUND}`)
+    expect(stored.length).toBeGreaterThan(4)
+    // Room for all of them: one batch naming one visit brings in the round's visits.
+    const roomy = new VisitCache(2 * stored.length + 2)
+    const first = await roomy.forBatch(db(), { findings: [{ visit: stored[0]!.id }] }, SAMPLE_ROUND)
+    expect([...first.keys()]).toEqual([stored[0]!.id])
+    expect(roomy.size).toBe(stored.length)
+    // A visit stored after that read is found by its id.
+    const visitId = randomUUID()
+    await importRecords(db(), SAMPLE_ROUND, { visits: [{ id: visitId, point: 'P1', at: '2026-01-12' }] }, actor)
+    const later = await roomy.forBatch(db(), { findings: [{ visit: visitId }, { visit: stored[1]!.id }] }, SAMPLE_ROUND)
+    expect(new Set(later.keys())).toEqual(new Set([visitId, stored[1]!.id]))
+    expect(roomy.size).toBe(stored.length + 1)
+    // Room for fewer: half the limit is read at once, and every visit is still found.
+    const tight = new VisitCache(4)
+    const all = await tight.forBatch(db(), { findings: [...stored, { id: visitId }].map((v) => ({ visit: v.id })) }, SAMPLE_ROUND)
+    expect(all.size).toBe(stored.length + 1)
   })
 })

@@ -40,6 +40,15 @@ export async function visitsByIds(db: Queryable, ids: string[]) {
   return rows.map((r) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) }))
 }
 
+/** Up to `limit` stored visits of the round with this code, in no particular order. */
+export async function visitsOfRound(db: Queryable, roundCode: string, limit: number) {
+  const rows = await queryRows<{ id: string; point_type: string; unit_id: unknown; content_hash: string; round_id: unknown }>(
+    db,
+    sql`select v.id, v.point_type, v.unit_id, v.content_hash, v.round_id from visits v join rounds r on r.id = v.round_id where r.code = ${roundCode} limit ${limit}`,
+  )
+  return rows.map((r) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) }))
+}
+
 export async function existingPhotos(db: Queryable, hashes: string[]): Promise<Set<string>> {
   if (hashes.length === 0) return new Set()
   const rows = await db.select({ hash: photos.hash }).from(photos).where(inArray(photos.hash, hashes))
