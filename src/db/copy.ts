@@ -36,13 +36,15 @@ export interface NumericParts {
 export function numericParts(text: string): NumericParts {
   let m = PLAIN_DECIMAL.exec(text)
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) {
-    let plain: string
+    let plain = ''
     try {
       plain = new Decimal(text).toFixed()
     } catch {
-      throw new TypeError(`not a decimal: ${JSON.stringify(text)}`)
+      // Not a number at all: refused below.
     }
-    m = PLAIN_DECIMAL.exec(plain)!
+    // NaN and infinities write out as themselves, which no column here takes either.
+    m = PLAIN_DECIMAL.exec(plain)
+    if (!m || plain === '') throw new TypeError(`not a decimal: ${JSON.stringify(text)}`)
   }
   const whole = m[2]!.replace(/^0+/, '')
   const fraction = m[3] ?? ''

@@ -112,8 +112,8 @@ export async function run(): Promise<void> {
       batches.push(Buffer.from(JSON.stringify({ findings: rows.slice(i, i + BATCH).map(({ id, visit, standard, count, note }) => ({ id, visit, standard, count, note })) })))
 
     // The API on a server started afresh for each run (its own connection pool, nothing of the
-    // round or its visits in memory: every batch looks its 1,000 visits up), over an emptied
-    // findings table.
+    // round or its visits in memory: the first batch reads the round's stored visits), over an
+    // emptied findings table.
     const api = async (): Promise<{ seconds: number; cpu: NodeJS.CpuUsage; pgCpu: number | null }> => {
       await handle.db.execute(sql`truncate findings cascade`)
       await handle.db.execute(sql`vacuum analyze`)
