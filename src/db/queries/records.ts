@@ -31,22 +31,23 @@ export async function roundUnitsAndPoints(db: Queryable, roundId: number) {
   return { units: memberUnits, points: pointRows }
 }
 
+/** What data entry needs of a stored visit. */
+type VisitRow = { id: string; point_type: string; unit_id: unknown; content_hash: string; round_id: unknown }
+const storedVisit = (r: VisitRow) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) })
+
 export async function visitsByIds(db: Queryable, ids: string[]) {
   if (ids.length === 0) return []
-  const rows = await queryRows<{ id: string; point_type: string; unit_id: unknown; content_hash: string; round_id: unknown }>(
-    db,
-    sql`select id, point_type, unit_id, content_hash, round_id from visits where id = any(${pgArray(ids)}::uuid[])`,
-  )
-  return rows.map((r) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) }))
+  const rows = await queryRows<VisitRow>(db, sql`select id, point_type, unit_id, content_hash, round_id from visits where id = any(${pgArray(ids)}::uuid[])`)
+  return rows.map(storedVisit)
 }
 
 /** Up to `limit` stored visits of the round with this code, in no particular order. */
 export async function visitsOfRound(db: Queryable, roundCode: string, limit: number) {
-  const rows = await queryRows<{ id: string; point_type: string; unit_id: unknown; content_hash: string; round_id: unknown }>(
+  const rows = await queryRows<VisitRow>(
     db,
     sql`select v.id, v.point_type, v.unit_id, v.content_hash, v.round_id from visits v join rounds r on r.id = v.round_id where r.code = ${roundCode} limit ${limit}`,
   )
-  return rows.map((r) => ({ id: r.id, pointType: r.point_type, unitId: toCount(r.unit_id), contentHash: r.content_hash, roundId: toCount(r.round_id) }))
+  return rows.map(storedVisit)
 }
 
 export async function existingPhotos(db: Queryable, hashes: string[]): Promise<Set<string>> {
