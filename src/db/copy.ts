@@ -10,7 +10,7 @@
 import { Decimal } from 'decimal.js'
 import { readUuid } from '../domain/records/validate.js'
 
-export const PIECE_ROWS = 1000
+const PIECE_ROWS = 1000
 
 /** "PGCOPY\n\377\r\n\0", then 32-bit flags (none) and the length of a header extension (none). */
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
