@@ -15,6 +15,7 @@ import { SHEET_BY_KIND, type RecordKind } from '../../src/excel/layout.js'
 import { importWorkbook, WorkbookRejected } from '../../src/services/workbooks.js'
 import { transitionRound } from '../../src/services/rounds.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
+import { thrownBy } from '../helpers/errors.js'
 import { loadSampleRound, SAMPLE_ROUND } from '../helpers/sample-round.js'
 import { tempDir } from './helpers.js'
 
@@ -73,15 +74,7 @@ async function stored(prefix: string, table: 'visits' | 'findings'): Promise<num
   return toCount(rows[0]!.n)
 }
 
-async function rejected(call: Promise<unknown>): Promise<WorkbookRejected> {
-  try {
-    await call
-  } catch (error) {
-    if (error instanceof WorkbookRejected) return error
-    throw error
-  }
-  throw new Error('expected the workbook to be refused')
-}
+const rejected = (call: Promise<unknown>): Promise<WorkbookRejected> => thrownBy(call, WorkbookRejected)
 
 describe(`the workbook import in chunks (${engineName})`, () => {
   it('undoes every chunk stored before a problem in the last rows, and lists the problem by cell', async () => {

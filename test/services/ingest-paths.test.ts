@@ -19,6 +19,7 @@ import { importRecords } from '../../src/services/records.js'
 import { loadRound } from '../../src/services/rounds.js'
 import { VisitCache } from '../../src/services/visit-cache.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
+import { thrownBy } from '../helpers/errors.js'
 import { SAMPLE_ROUND, loadSampleRound, sampleFixture } from '../helpers/sample-round.js'
 
 const actor = { id: null, name: 'ingest-test' }
@@ -36,14 +37,7 @@ async function count(table: typeof visits | typeof findings): Promise<number> {
   return toCount(row!.n)
 }
 
-async function refusal(call: Promise<unknown>): Promise<DomainError> {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(DomainError)
-  return error as DomainError
-}
+const refusal = (call: Promise<unknown>): Promise<DomainError> => thrownBy(call, DomainError)
 
 describe(`batch storage (${engineName})`, () => {
   it(`${engineName === 'postgres' ? 'reaches' : 'has no'} the postgres.js connection of a drizzle transaction for COPY`, async () => {

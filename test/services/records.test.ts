@@ -23,6 +23,7 @@ import { UuidSet, UuidTable, VisitTable, fileState, validateRecords, type Findin
 import { getRoundSummary, loadRound, transitionRound } from '../../src/services/rounds.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
+import { thrownBy } from '../helpers/errors.js'
 
 const actor = { id: null, name: 'records-test' }
 const SET_TEXT = readFileSync(fileURLToPath(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url)), 'utf8')
@@ -55,16 +56,7 @@ async function rowCounts(): Promise<Record<string, number>> {
   }
 }
 
-/** The DomainError a call throws (fails the test when it does not throw one). */
-async function domainError(call: Promise<unknown>): Promise<DomainError> {
-  try {
-    await call
-  } catch (error) {
-    if (error instanceof DomainError) return error
-    throw error
-  }
-  throw new Error('expected a DomainError, but the call succeeded')
-}
+const domainError = (call: Promise<unknown>): Promise<DomainError> => thrownBy(call, DomainError)
 
 const show = (issues: Issue[]): string => issues.map((i) => `${i.path}: ${i.message}`).join('\n')
 
