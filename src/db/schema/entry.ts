@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
 import { users } from './access.js'
 import { findingStatus } from './enums.js'
 import { indicatorNodes } from './indicators.js'
@@ -197,7 +197,7 @@ export const visitStandardTotals = pgTable(
     unitId: integer('unit_id').notNull(),
     standardId: integer('standard_id').notNull(),
     visitId: uuid('visit_id').notNull(),
-    findings: integer('findings').notNull(),
+    findings: bigint('findings', { mode: 'number' }).notNull(),
     deduction: numeric('deduction').notNull(),
     points: numeric('points').notNull(),
     excess: numeric('excess'),

@@ -1,0 +1,1 @@
+ALTER TABLE "visit_standard_totals" ALTER COLUMN "findings" SET DATA TYPE bigint;
