@@ -7,11 +7,14 @@
  * sum in a spreadsheet; the published text is what the decimal strings say, and a value is
  * converted to a number only here, at the edge. Every other cell is written as a plain string
  * value: exceljs stores it as text, so a note or a name that starts with = + - @ is shown as
- * typed and never evaluated as a formula (no cell is ever written with `formula`).
+ * typed and never evaluated as a formula (no cell is ever written with `formula`). Text longer
+ * than a cell holds is cut with a visible marker (cellText); sheet names come from sheetName,
+ * whatever the group is called.
  */
 import ExcelJS from 'exceljs'
 import { dec } from '../domain/decimal.js'
 import { noticeModel, type NoticeGroup, type NoticeModel } from './model.js'
+import { cutUtf16, sheetName } from './sheet-name.js'
 import type { ReportInput } from './snapshot.js'
 import { dateWords, displayWidth } from './words.js'
 
@@ -42,14 +45,16 @@ function num(text: string | null | undefined): number | null {
   return dec(text).toNumber()
 }
 
-/** Excel sheet names: at most 31 characters, none of : \ / ? * [ ], unique in the workbook. */
-export function sheetName(wanted: string, taken: Set<string>): string {
-  const base = wanted.replace(/[:\\/?*[\]]/g, '_').slice(0, 31) || 'Sheet'
-  let name = base
-  for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base.slice(0, 31 - String(i).length - 1)}_${i}`
-  taken.add(name.toLowerCase())
-  return name
+/** Excel keeps at most 32,767 characters in a cell (UTF-16 code units); longer text would be cut or refused by it. */
+export const CELL_TEXT_MAX = 32_767
+export const CUT_MARKER = '…（已截断，全文见 JSON 通报）'
+
+/** Text for a cell: as is, or cut to Excel's limit with a visible marker (the JSON snapshot keeps it whole). */
+export function cellText(text: string): string {
+  return text.length <= CELL_TEXT_MAX ? text : `${cutUtf16(text, CELL_TEXT_MAX - CUT_MARKER.length)}${CUT_MARKER}`
 }
+
+const cellValue = (v: CellValue): CellValue => (typeof v === 'string' ? cellText(v) : v)
 
 function addTable(
   wb: ExcelJS.Workbook,
@@ -57,12 +62,12 @@ function addTable(
   title: string,
   columns: Column[],
   rows: CellValue[][],
-  options: { freezeColumns?: number; style?: (row: ExcelJS.Row, index: number) => void } = {},
+  options: { freezeColumns?: number; style?: (row: ExcelJS.Row, index: number) => void; sheetSuffix?: string } = {},
 ): ExcelJS.Worksheet {
-  const ws = wb.addWorksheet(sheetName(title, taken), {
+  const ws = wb.addWorksheet(sheetName(title, taken, options.sheetSuffix), {
     views: [{ state: 'frozen', xSplit: options.freezeColumns ?? 0, ySplit: 1 }],
   })
-  const header = ws.addRow(columns.map((c) => c.header))
+  const header = ws.addRow(columns.map((c) => cellText(c.header)))
   header.font = { bold: true }
   header.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true }
   header.eachCell((cell) => {
@@ -70,7 +75,7 @@ function addTable(
     cell.border = THIN
   })
   rows.forEach((values, index) => {
-    const row = ws.addRow(values)
+    const row = ws.addRow(values.map(cellValue))
     columns.forEach((c, i) => {
       const cell = row.getCell(i + 1)
       cell.border = THIN
@@ -132,7 +137,8 @@ function rankingSheet(wb: ExcelJS.Workbook, taken: Set<string>, input: ReportInp
   })
   for (const u of g.unranked) rows.push(['未参评', '', u.unit, u.name, null, ...components.map(() => null), null, null, '', '', null, null, '', u.reason])
   const unitColumn = 4
-  addTable(wb, taken, `${g.name}排名`, columns, rows, {
+  addTable(wb, taken, g.name, columns, rows, {
+    sheetSuffix: '排名',
     freezeColumns: unitColumn,
     style: (row, index) => {
       const list = result.ranking[index] ? listOf.get(result.ranking[index].unit) : null

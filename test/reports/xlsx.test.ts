@@ -1,7 +1,8 @@
 /** The workbook read back with exceljs, as a spreadsheet user (or an importer) would see it. */
 import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { renderXlsx, sheetName } from '../../src/reports/xlsx.js'
+import { sheetName } from '../../src/reports/sheet-name.js'
+import { renderXlsx } from '../../src/reports/xlsx.js'
 import { sampleInput, withHostileText } from './sample-input.js'
 
 const input = withHostileText(sampleInput())
