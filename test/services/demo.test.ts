@@ -1,14 +1,14 @@
 /**
  * The demo end to end on a fresh embedded database (a smaller city than `npm run demo` makes, so
  * the suite stays quick): three rounds published, escalation shown, and the three notice files
- * written and readable — the PDF's text read back with pdftotext.
+ * written and readable — the PDF's text read back with pdf.js.
  */
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runDemo } from '../../src/services/demo.js'
 import { tempDir } from '../helpers/db.js'
+import { readPdf } from '../helpers/pdf.js'
 
 const root = tempDir()
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -33,7 +33,7 @@ describe('npm run demo', () => {
     expect(outcome.last.groups.some((g) => g.ranking.some((u) => u.tied))).toBe(true)
 
     for (const file of Object.values(outcome.files)) expect(fs.statSync(file).size).toBeGreaterThan(1000)
-    const text = execFileSync('pdftotext', ['-layout', outcome.files.pdf, '-'], { encoding: 'utf8' })
+    const { text } = await readPdf(outcome.files.pdf)
     expect(text).toContain('关于2026年11月文明程度指数模拟测评结果的通报')
     for (const g of outcome.last.groups) for (const u of g.ranking) expect(text).toContain(u.name)
     expect(fs.readFileSync(outcome.files.html, 'utf8')).toContain('2026年11月文明程度指数模拟测评')
