@@ -25,6 +25,13 @@ export interface Config {
   maxPhotoBytes: number
   /** Load the bundled indicator sets of indicators/ at server start (CIVINDEX_SEED_SETS, default on). */
   seedSets: boolean
+  /** Serve Prometheus metrics at GET /metrics (CIVINDEX_METRICS, default on). */
+  metrics: boolean
+  /**
+   * Bearer token /metrics asks for (CIVINDEX_METRICS_TOKEN). Unset: no token, but only clients on
+   * the loopback interface are answered.
+   */
+  metricsToken: string | null
 }
 
 type Env = Record<string, string | undefined>
@@ -81,8 +88,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const seedSets = ['1', 'true', 'yes', 'on'].includes(seedRaw)
   if (!seedSets && !['0', 'false', 'no', 'off'].includes(seedRaw)) bad('CIVINDEX_SEED_SETS', `must be 1 or 0 (got "${seedRaw}")`)
 
+  const metricsRaw = (text('CIVINDEX_METRICS') ?? '1').toLowerCase()
+  const metrics = ['1', 'true', 'yes', 'on'].includes(metricsRaw)
+  if (!metrics && !['0', 'false', 'no', 'off'].includes(metricsRaw)) bad('CIVINDEX_METRICS', `must be 1 or 0 (got "${metricsRaw}")`)
+  const metricsToken = text('CIVINDEX_METRICS_TOKEN') ?? null
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) bad('CIVINDEX_METRICS_TOKEN', 'must be at least 16 printable ASCII characters without spaces')
+
   if (problems.length > 0) {
     throw new DomainError('CONFIG_INVALID', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems)
   }
-  return { databaseUrl, dataDir, storageDir, port, host, logLevel, bodyLimit, maxPhotoBytes, seedSets }
+  return { databaseUrl, dataDir, storageDir, port, host, logLevel, bodyLimit, maxPhotoBytes, seedSets, metrics, metricsToken }
 }

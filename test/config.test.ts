@@ -18,6 +18,8 @@ describe('configuration', () => {
     const c = loadConfig({}, '/srv/civindex')
     expect(c).toMatchObject({ databaseUrl: null, dataDir: '/srv/civindex/data', storageDir: '/srv/civindex/data/photos', port: 3000, host: '127.0.0.1', logLevel: 'info', seedSets: true })
     expect(c.maxPhotoBytes).toBe(10_000_000)
+    // /metrics is on, for loopback clients without a token.
+    expect(c).toMatchObject({ metrics: true, metricsToken: null })
   })
 
   it('reads every variable', () => {
@@ -32,6 +34,8 @@ describe('configuration', () => {
         CIVINDEX_BODY_LIMIT: '1048576',
         CIVINDEX_MAX_PHOTO_BYTES: '5000000',
         CIVINDEX_SEED_SETS: '0',
+        CIVINDEX_METRICS: 'off',
+        CIVINDEX_METRICS_TOKEN: 'prometheus-scrape-token-1',
       },
       '/srv/civindex',
     )
@@ -45,6 +49,8 @@ describe('configuration', () => {
       bodyLimit: 1048576,
       maxPhotoBytes: 5000000,
       seedSets: false,
+      metrics: false,
+      metricsToken: 'prometheus-scrape-token-1',
     })
   })
 
@@ -53,8 +59,8 @@ describe('configuration', () => {
   })
 
   it('names every bad variable at once', () => {
-    const problems = problemsOf({ DATABASE_URL: 'mysql://x', PORT: '70000', LOG_LEVEL: 'loud', HOST: 'a b', CIVINDEX_BODY_LIMIT: '1k', CIVINDEX_SEED_SETS: 'maybe' })
-    expect(problems.map((p) => p.path).sort((a, b) => (a < b ? -1 : 1))).toEqual(['CIVINDEX_BODY_LIMIT', 'CIVINDEX_SEED_SETS', 'DATABASE_URL', 'HOST', 'LOG_LEVEL', 'PORT'])
+    const problems = problemsOf({ DATABASE_URL: 'mysql://x', PORT: '70000', LOG_LEVEL: 'loud', HOST: 'a b', CIVINDEX_BODY_LIMIT: '1k', CIVINDEX_SEED_SETS: 'maybe', CIVINDEX_METRICS: 'maybe', CIVINDEX_METRICS_TOKEN: 'short' })
+    expect(problems.map((p) => p.path).sort((a, b) => (a < b ? -1 : 1))).toEqual(['CIVINDEX_BODY_LIMIT', 'CIVINDEX_METRICS', 'CIVINDEX_METRICS_TOKEN', 'CIVINDEX_SEED_SETS', 'DATABASE_URL', 'HOST', 'LOG_LEVEL', 'PORT'])
     expect(problems.find((p) => p.path === 'PORT')?.message).toMatch(/0 to 65535.*70000/)
   })
 

@@ -11,6 +11,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const entry = path.join(root, 'src', 'cli', 'run.ts')
+// The credibility analysis runs in worker threads (src/services/credibility-pool.ts), which start
+// this entry's output by its file name, credibility-worker.js, beside the bundle's chunks.
+const workerEntry = path.join(root, 'src', 'services', 'credibility-worker.ts')
 const cacheDir = path.join(root, 'node_modules', '.cache', 'civindex')
 const outDir = path.join(cacheDir, 'cli')
 const outFile = path.join(outDir, 'run.js')
@@ -47,7 +50,8 @@ async function ensureBundle() {
   // Dynamic imports become chunks of their own, so what they import (exceljs for the Excel
   // workflow) loads only when used.
   await build({
-    entryPoints: [entry],
+    // Named entries keep both outputs at the top of the directory, where the chunks are.
+    entryPoints: { run: entry, 'credibility-worker': workerEntry },
     outdir: partial,
     splitting: true,
     outExtension: { '.js': '.js' },

@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import { loadConfig } from '../config.js'
+import { MAX_REPLICATES } from '../domain/credibility/index.js'
 import { isReportFormat, renderReport, reportFileName, REPORT_FORMATS, type ReportFormat } from '../reports/render.js'
 import { correctRound, publishRound, reportInput } from '../services/publication.js'
 import { demoSummary, runDemo } from '../services/demo.js'
@@ -14,6 +15,13 @@ import { cliActor, err, out, withDatabase } from './context.js'
 export function positiveInteger(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more')
+  return n
+}
+
+/** Bootstrap replicates of the credibility analysis: 1 … MAX_REPLICATES. */
+export function replicatesOption(value: string): number {
+  const n = positiveInteger(value)
+  if (n > MAX_REPLICATES) throw new InvalidArgumentError(`must be at most ${MAX_REPLICATES}`)
   return n
 }
 
@@ -50,7 +58,7 @@ export function addPublicationCommands(program: Command, round: Command): void {
     .command('publish')
     .description('publish a reviewed round: freeze ranking, transfers, lists and credibility into a hashed snapshot and post the transfers to the ledger (review → published)')
     .argument('<code>')
-    .option('--replicates <n>', 'bootstrap replicates of the credibility analysis (default 1000)', positiveInteger)
+    .option('--replicates <n>', `bootstrap replicates of the credibility analysis (default 1000, at most ${MAX_REPLICATES})`, replicatesOption)
     .action(async (code: string, opts: { replicates?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
         const p = await publishRound(db, code, cliActor(), opts.replicates !== undefined ? { replicates: opts.replicates } : {})

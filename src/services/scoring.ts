@@ -14,7 +14,8 @@ import { standardsOfSet } from '../db/queries/records.js'
 import { earlierRoundsOfSeries, latestPublicationText, type RoundRow } from '../db/queries/rounds.js'
 import { evidenceByUnitStandard, evidenceFromFindings, roundGroupsWithMembers, unitValues, visitCounts, visitEvidence } from '../db/queries/scoring.js'
 import { toCount } from '../db/sql.js'
-import { analyseCredibility, type RoundSamples, type VisitSample } from '../domain/credibility/index.js'
+import { readOptions, type CredibilityOptions, type RoundSamples, type VisitSample } from '../domain/credibility/index.js'
+import { credibilityPool } from './credibility-pool.js'
 import { getRound } from './rounds.js'
 
 /** The parts of a published snapshot's result that history needs. */
@@ -134,23 +135,30 @@ export interface RankingOptions {
    * rule of the round carries minConfidence: the transfer cannot be decided without it.
    */
   credibility?: boolean
-  /** Bootstrap replicates (default 1000) and weight-sensitivity runs (default 500). */
+  /** Bootstrap replicates (default 1000, at most MAX_REPLICATES = 10,000) and weight-sensitivity runs (default 500). */
   replicates?: number
   weightRuns?: number
 }
 
+/**
+ * The round's ranking. With the credibility analysis, the scoring and the analysis run in a
+ * worker thread (credibility-pool.ts), so the caller's thread stays free; the figures are those of
+ * the in-process computation (pure functions, seeded from the round code). Bad options are refused
+ * (VALIDATION_FAILED) before anything is read; a full pool is CREDIBILITY_BUSY.
+ */
 export async function computeRanking(db: Queryable, roundCode: string, options: RankingOptions = {}): Promise<RoundResult> {
   const round = await getRound(db, roundCode)
-  const input = await buildRoundInputFromDb(db, round)
-  const result = scoreRound(input)
-  const gated = input.groups.some((g) => g.consequences.transfers.some((t) => t.minConfidence !== undefined))
-  if (!options.credibility && !gated) return result
-  const samples = await roundSamples(db, round, input)
-  return analyseCredibility(input, samples, result, {
+  const analysis: CredibilityOptions = {
     seed: round.code,
     ...(options.replicates !== undefined ? { replicates: options.replicates } : {}),
     ...(options.weightRuns !== undefined ? { weightRuns: options.weightRuns } : {}),
-  })
+  }
+  readOptions(analysis)
+  const input = await buildRoundInputFromDb(db, round)
+  const gated = input.groups.some((g) => g.consequences.transfers.some((t) => t.minConfidence !== undefined))
+  if (!options.credibility && !gated) return scoreRound(input)
+  const samples = await roundSamples(db, round, input)
+  return credibilityPool().run(input, samples, analysis)
 }
 
 /** Every unit's visits with their per-standard evidence, by unit code: the bootstrap's input. */
