@@ -17,6 +17,9 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import postgres from 'postgres'
 import * as schema from './schema/index.js'
 import { acquireDataDirLock } from './lock.js'
+import { countConnection, DatabaseActivity, trackPglite, trackPostgres } from './activity.js'
+import { mayMigrate, migrationState } from './migration-state.js'
+import { DomainError } from '../domain/errors.js'
 import { ensureTemplate, initialiseFromTemplate, MIGRATIONS_DIR } from './template.js'
 
 export { ensureTemplate, MIGRATIONS_DIR }
@@ -50,6 +53,8 @@ export interface DatabaseHandle {
   /** The raw clients, for the few operations drizzle does not cover (COPY, dumps). */
   pglite: PGlite | null
   sql: postgres.Sql | null
+  /** Statements in flight and connections open, for /metrics (activity.ts). */
+  activity: DatabaseActivity
   close(): Promise<void>
 }
 
@@ -125,18 +130,17 @@ async function noDelaySocket(options: SocketOptions): Promise<net.Socket> {
 
 async function openPostgres(url: string, runMigrations: boolean): Promise<DatabaseHandle> {
   // `socket` is a documented option (README, "Custom socket") that the type definitions lack.
-  const socket = { socket: (options: SocketOptions) => noDelaySocket(options) } as object
+  const activity = new DatabaseActivity()
+  const socket = { socket: async (options: SocketOptions) => countConnection(await noDelaySocket(options), activity) } as object
   const sql = postgres(url, { max: 10, onnotice: () => undefined, connection: { application_name: 'civindex' }, ...socket })
+  trackPostgres(sql, activity)
   const db = drizzlePostgres(sql, { schema })
   if (runMigrations) {
-    // Two processes starting at once must not both apply a migration.
-    const reserved = await sql.reserve()
     try {
-      await reserved`select pg_advisory_lock(726354)`
-      await migratePostgres(db, { migrationsFolder: MIGRATIONS_DIR })
-    } finally {
-      await reserved`select pg_advisory_unlock(726354)`
-      reserved.release()
+      await migratePostgresIfNeeded(sql, db, url)
+    } catch (error) {
+      await sql.end({ timeout: 5 })
+      throw error
     }
   }
   return {
@@ -145,7 +149,35 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
     location: redact(url),
     pglite: null,
     sql,
+    activity,
     close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+/**
+ * Applies pending migrations, and only when some are pending: a current database gets no DDL,
+ * so the server can run as a role that owns nothing (README, "A server role that owns
+ * nothing"). Such a role cannot apply a pending migration; it stops with what to run instead.
+ */
+async function migratePostgresIfNeeded(sql: postgres.Sql, db: Database, url: string): Promise<void> {
+  const state = await migrationState(db)
+  if (state.pending.length === 0) return
+  const rights = await mayMigrate(db)
+  if (!rights.allowed) {
+    throw new DomainError(
+      'MIGRATIONS_PENDING',
+      `the database ${redact(url)} lacks ${state.pending.length} migration(s) of this version (${state.pending.join(', ')}), and the role ${rights.role} may not apply them` +
+        `${rights.owner ? ` (the tables belong to ${rights.owner})` : ''}: run \`civindex db migrate\` with DATABASE_URL of the owner role, then \`civindex db grant ${rights.role}\`, and start again`,
+    )
+  }
+  // Two processes starting at once must not both apply a migration.
+  const reserved = await sql.reserve()
+  try {
+    await reserved`select pg_advisory_lock(726354)`
+    await migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS_DIR })
+  } finally {
+    await reserved`select pg_advisory_unlock(726354)`
+    reserved.release()
   }
 }
 
@@ -157,6 +189,8 @@ async function openPglite(dataDir: string, runMigrations: boolean): Promise<Data
     const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'))
     if (fresh) await initialiseFromTemplate(dataDir)
     const client = await PGlite.create(dataDir)
+    const activity = new DatabaseActivity()
+    trackPglite(client, activity)
     const db = drizzlePglite(client, { schema })
     // A copy of the template is current by construction (the template is keyed by the migrations).
     if (runMigrations && !fresh) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR })
@@ -167,6 +201,7 @@ async function openPglite(dataDir: string, runMigrations: boolean): Promise<Data
       location: dataDir,
       pglite: client,
       sql: null,
+      activity,
       close: async () => {
         if (closed) return
         closed = true

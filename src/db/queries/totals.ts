@@ -28,8 +28,9 @@ export async function buildRoundTotals(tx: Queryable, roundId: number): Promise<
     join indicator_nodes s on s.id = d.standard_id
     where d.n <> 0 or d.ded <> 0`)
   await tx.execute(sql`update rounds set totals_ready = true where id = ${roundId}`)
-  // Fresh statistics for the bulk-written rows, so scoring plans on them at once.
-  await tx.execute(sql`analyze visit_standard_totals`)
+  // Fresh statistics for the bulk-written rows, so scoring plans on them at once. Through a
+  // function running as the table's owner (migration 0015): the server's role may own nothing.
+  await tx.execute(sql`select civindex_analyze_visit_totals()`)
 }
 
 export async function dropRoundTotals(tx: Queryable, roundId: number): Promise<void> {
