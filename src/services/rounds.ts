@@ -10,7 +10,7 @@ import { readRoundText, validateRoundValue, type RoundDefinition } from '../doma
 import type { Database, Queryable } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { findSetDefinition, findSetSummary } from '../db/queries/indicator-sets.js'
-import { bumpPointsVersion, findRound, findRoundForUpdate, insertRound, listRounds, replaceRound, roundHasData, setRoundStatus, upsertPoints, upsertUnits, type RoundRow } from '../db/queries/rounds.js'
+import { findRound, findRoundForUpdate, insertRound, listRounds, replaceRound, roundHasData, setRoundStatus, upsertPoints, upsertUnits, type RoundRow } from '../db/queries/rounds.js'
 import { nextStatus } from '../domain/round/lifecycle.js'
 import { buildRoundTotals, dropRoundTotals } from '../db/queries/totals.js'
 
@@ -70,7 +70,7 @@ export async function loadRound(db: Database, text: string, actor: Actor): Promi
 
 /** Stores a round definition already validated against its indicator set. */
 export async function storeRound(db: Database, def: RoundDefinition, actor: Actor): Promise<LoadRoundResult> {
-  const result = await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const set = await findSetSummary(tx, def.indicatorSet.code, def.indicatorSet.version)
     if (!set) throw new DomainError('INDICATOR_SET_NOT_FOUND', `no indicator set ${def.indicatorSet.code}@${def.indicatorSet.version}`)
     const existing = await findRound(tx, def.code)
@@ -99,11 +99,6 @@ export async function storeRound(db: Database, def: RoundDefinition, actor: Acto
     if (!stored) throw new Error('the stored round could not be read back')
     return { status: existing ? ('updated' as const) : ('created' as const), round: summarise(stored) }
   })
-  // The points trigger moved the registry's version before the points were visible to others;
-  // moving it again now that they are makes sure no batch keeps the old points under the new
-  // version (see findRoundForEntry).
-  if (result.status !== 'unchanged') await bumpPointsVersion(db)
-  return result
 }
 
 export async function getRound(db: Queryable, code: string): Promise<RoundRow> {

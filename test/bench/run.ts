@@ -7,9 +7,11 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   startup: () => import('./startup.js'),
   scoring: () => import('./scoring.js'),
   ingest: () => import('./ingest.js'),
+  load: () => import('./load.js'),
   excel: () => import('./excel.js'),
   credibility: () => import('./credibility.js'),
   pdf: () => import('./pdf.js'),
+  backup: () => import('./backup.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -107,24 +107,44 @@ const isUniqueViolation = (error: unknown): boolean => withSqlState(error, '2350
 /** A reference that does not hold (the findings check raises it too), or null. */
 export const foreignKeyViolation = (error: unknown): Error | null => withSqlState(error, '23503')
 
+/** Two transactions each waiting for the other; PostgreSQL broke the tie by failing this one. */
+const isDeadlock = (error: unknown): boolean => withSqlState(error, '40P01') !== null
+
+/** How often an INSERT … ON CONFLICT chosen to break a deadlock is tried again. */
+const DEADLOCK_ATTEMPTS = 5
+
 /**
  * Runs an INSERT of new rows: first plainly, inside a savepoint, as the common case (every id
  * new) is a third cheaper for the database without ON CONFLICT; when an id is taken (or `taken`
  * says so already: a COPY of the same rows failed), the rows go in with ON CONFLICT DO NOTHING
  * (a retry, or a concurrent batch that got there first). Returns the rows added.
+ *
+ * `insert(byId)` is the INSERT … SELECT, its rows ordered by id when `byId`. Concurrent batches
+ * holding the same new ids in different orders (two servers, a client that sent its queue again
+ * regrouped) can each wait for an id the other has inserted: PostgreSQL fails one of them after
+ * deadlock_timeout. A COPY failed so is just rolled back to its savepoint and comes here; here
+ * the rows go in ordered by id, so that two of these never wait for each other, inside a
+ * savepoint, and are tried again should this one still be the one failed (against a COPY).
  */
-async function insertNew(tx: Queryable, rows: number, insert: SQL, taken: boolean): Promise<number> {
+async function insertNew(tx: Queryable, rows: number, insert: (byId: boolean) => SQL, taken: boolean): Promise<number> {
   if (!taken)
     try {
       await tx.transaction(async (savepoint) => {
-        await savepoint.execute(insert)
+        await savepoint.execute(insert(false))
       })
       return rows
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
     }
-  const [row] = await queryRows<{ n: unknown }>(tx, sql`with added as (${insert} on conflict (id) do nothing returning 1) select count(*) as n from added`)
-  return toCount(row?.n ?? 0)
+  for (let attempt = 1; ; attempt++)
+    try {
+      return await tx.transaction(async (savepoint) => {
+        const [row] = await queryRows<{ n: unknown }>(savepoint, sql`with added as (${insert(true)} on conflict (id) do nothing returning 1) select count(*) as n from added`)
+        return toCount(row?.n ?? 0)
+      })
+    } catch (error) {
+      if (!isDeadlock(error) || attempt === DEADLOCK_ATTEMPTS) throw error
+    }
 }
 
 /** Visits as COPY rows, in the column order of VISIT_COLUMNS. */
@@ -241,14 +261,14 @@ export async function insertRecords(tx: Queryable, roundId: number, records: Cle
     added.visits += await insertNew(
       tx,
       part.length,
-      sql`insert into visits (id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by)
+      (byId) => sql`insert into visits (id, round_id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash, created_by)
         select v.id, ${roundId}, v.point_id, v.unit_id, v.point_type, v.at, v.evaluator, v.note, v.lat, v.lng, v.content_hash, ${createdBy}
         from unnest(${bareArray(part.map((v) => v.id))}::uuid[], ${bareArray(part.map((v) => v.pointId))}::int[], ${bareArray(part.map((v) => v.unitId))}::int[],
                     ${textArray(part.map((v) => v.pointType))}::text[], ${bareArray(part.map((v) => v.at.toISOString()))}::timestamptz[],
                     ${textArray(part.map((v) => v.evaluator))}::text[], ${textArray(part.map((v) => v.note))}::text[],
                     ${bareArray(part.map((v) => v.lat))}::numeric[], ${bareArray(part.map((v) => v.lng))}::numeric[],
                     ${bareArray(visitHashes.slice(i, i + CHUNK))}::text[])
-             as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)`,
+             as v(id, point_id, unit_id, point_type, at, evaluator, note, lat, lng, content_hash)${byId ? sql` order by v.id` : sql``}`,
       client !== null,
     )
   }
@@ -257,7 +277,7 @@ export async function insertRecords(tx: Queryable, roundId: number, records: Cle
     added.findings += await insertNew(
       tx,
       part.length,
-      sql`insert into findings (id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by)
+      (byId) => sql`insert into findings (id, round_id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash, created_by)
         select f.id, ${roundId}, f.visit_id, f.unit_id, f.standard_id, f.count, f.deduction, f.note, f.evaluator, f.at,
                coalesce(string_to_array(f.photos, ','), '{}'), f.content_hash, ${createdBy}
         from unnest(${bareArray(part.map((f) => f.id))}::uuid[], ${bareArray(part.map((f) => f.visitId))}::uuid[], ${bareArray(part.map((f) => f.unitId))}::int[],
@@ -266,7 +286,7 @@ export async function insertRecords(tx: Queryable, roundId: number, records: Cle
                     ${bareArray(part.map((f) => f.at?.toISOString() ?? null))}::timestamptz[],
                     ${textArray(part.map((f) => (f.photos.length > 0 ? f.photos.join(',') : null)))}::text[],
                     ${bareArray(findingHashes.slice(i, i + CHUNK))}::text[])
-             as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)`,
+             as f(id, visit_id, unit_id, standard_id, count, deduction, note, evaluator, at, photos, content_hash)${byId ? sql` order by f.id` : sql``}`,
       client !== null,
     )
   }

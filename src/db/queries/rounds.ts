@@ -48,29 +48,37 @@ export async function findRound(db: Queryable, code: string): Promise<RoundRow |
 }
 
 /**
- * What data entry needs of a round, read for every batch: no more. `stamp` changes whenever the
- * round's units or points may have: the round row changed, or the point registry did
- * (migration 0010). The registry's version is a sequence, moved before a change commits (by the
- * trigger) and again after it (by storeRound), so points read under a version are never older
- * than it.
+ * What data entry needs of a round, read for every batch: no more. With it, in the same
+ * statement, the counters of migration 0016: `stamp` changes whenever the round's units or
+ * points may have (points, units or round members changed), `setsVersion` whenever a stored
+ * indicator set was changed or removed, `visitsVersion` whenever stored visits were. Each moves
+ * in the transaction that makes the change, so rows read after this statement are never older
+ * than the counters it returned. Each reading also names the database (its oid): a restore puts
+ * a new database in place of the old one, whose counters may stand where they stood before or
+ * lower, and the readings differ all the same.
  */
-export async function findRoundForEntry(db: Queryable, code: string): Promise<{ id: number; status: RoundStatus; indicatorSetId: number; stamp: string } | null> {
+/** The database connected to, as its oid: a database restored in place of another is another. */
+const DATABASE = sql`(select oid from pg_database where datname = current_database())::text`
+
+export async function findRoundForEntry(
+  db: Queryable,
+  code: string,
+): Promise<{ id: number; status: RoundStatus; indicatorSetId: number; periodFrom: string; periodTo: string; stamp: string; setsVersion: string; visitsVersion: string } | null> {
   const [row] = await db
     .select({
       id: rounds.id,
       status: rounds.status,
       indicatorSetId: rounds.indicatorSetId,
-      stamp: sql<string>`${rounds.updatedAt}::text || '/' || (select last_value from civindex_points_version)::text`,
+      periodFrom: rounds.periodFrom,
+      periodTo: rounds.periodTo,
+      stamp: sql<string>`${DATABASE} || '/' || (select registry from civindex_entry_versions)::text`,
+      setsVersion: sql<string>`${DATABASE} || '/' || (select sets from civindex_entry_versions)::text`,
+      visitsVersion: sql<string>`${DATABASE} || '/' || (select visits from civindex_entry_versions)::text`,
     })
     .from(rounds)
     .where(eq(rounds.code, code))
     .limit(1)
   return row ?? null
-}
-
-/** Moves the point registry's version (migration 0010); a trigger on points does so too. */
-export async function bumpPointsVersion(db: Queryable): Promise<void> {
-  await db.execute(sql`select nextval('civindex_points_version')`)
 }
 
 export async function listRounds(db: Queryable): Promise<RoundRow[]> {
@@ -185,8 +193,21 @@ export async function latestPublicationText(db: Queryable, roundId: number): Pro
   return row?.text ?? null
 }
 
+/**
+ * Writers of a round take an advisory lock on it before its row (pg_advisory_xact_lock(ROUND_LOCK,
+ * round id)): shared for the writes a state allows (a batch of records, a review decision),
+ * exclusive for a change of state (open, close, publish, correct). The row locks alone are not
+ * fair: PostgreSQL grants FOR SHARE at once while only other FOR SHARE holders are there, even
+ * to a transaction that comes after a FOR UPDATE began to wait, so with clients sending batches
+ * to several servers without pause a close waited until they stopped. The lock manager queues an
+ * advisory request behind any request it conflicts with, so a close waits only for the batches
+ * already under way, and the batches after it wait for the close and then see its state.
+ */
+const ROUND_LOCK = 726356
 
+/** Locks the round for a change of state (see ROUND_LOCK) and reads it; null when there is none. */
 export async function findRoundForUpdate(db: Queryable, code: string): Promise<RoundRow | null> {
+  await db.execute(sql`select pg_advisory_xact_lock(${ROUND_LOCK}, id) from ${rounds} where code = ${code}`)
   const [row] = await db
     .select(roundColumns)
     .from(rounds)
@@ -201,7 +222,13 @@ export async function setRoundStatus(db: Queryable, roundId: number, status: Rou
   await db.update(rounds).set({ status, updatedAt: new Date() }).where(eq(rounds.id, roundId))
 }
 
+/**
+ * The round's state, held until the transaction ends: a write the state allows takes the shared
+ * lock (see ROUND_LOCK), then reads the state in a statement of its own, which starts after the
+ * lock is held and so sees a change of state that it waited for.
+ */
 export async function roundStatusForShare(db: Queryable, roundId: number): Promise<RoundStatus> {
+  await db.execute(sql`select pg_advisory_xact_lock_shared(${ROUND_LOCK}, ${roundId})`)
   const [row] = await db.select({ status: rounds.status }).from(rounds).where(eq(rounds.id, roundId)).for('share')
   if (!row) throw new Error(`round ${roundId} vanished`)
   return row.status

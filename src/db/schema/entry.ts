@@ -1,4 +1,5 @@
-import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
 import { users } from './access.js'
 import { findingStatus } from './enums.js'
 import { indicatorNodes } from './indicators.js'
@@ -203,4 +204,20 @@ export const visitStandardTotals = pgTable(
     excess: numeric('excess'),
   },
   (t) => [primaryKey({ columns: [t.roundId, t.unitId, t.standardId, t.visitId] })],
+)
+
+/**
+ * Counters data entry reads with the round (migration 0016): each moves, inside the changing
+ * transaction, when what a server keeps in memory between batches was changed — the registry
+ * (points, units, round members), stored indicator sets, stored visits. One row.
+ */
+export const entryVersions = pgTable(
+  'civindex_entry_versions',
+  {
+    one: boolean('one').primaryKey().default(true),
+    registry: bigint('registry', { mode: 'number' }).notNull(),
+    sets: bigint('sets', { mode: 'number' }).notNull(),
+    visits: bigint('visits', { mode: 'number' }).notNull(),
+  },
+  (t) => [check('civindex_entry_versions_one_check', sql`${t.one}`)],
 )
