@@ -20,7 +20,10 @@ import { createUser, listUsers } from '../services/users.js'
 import { startServer } from '../http/server.js'
 import { reportError } from './output.js'
 import { cliActor, err, out, withDatabase } from './context.js'
-import { addPublicationCommands, positiveInteger } from './publication-commands.js'
+import { addPublicationCommands, replicatesOption } from './publication-commands.js'
+import { addDatabaseCommands } from './database-commands.js'
+import { MAX_REPLICATES } from '../domain/credibility/index.js'
+import { parseRecords } from '../domain/records/parse.js'
 
 
 function readText(file: string): string {
@@ -61,6 +64,7 @@ export function buildProgram(): Command {
       const config = loadConfig()
       await withDatabase(config, async (h) => out(`migrations applied (${h.engine}: ${h.location})`))
     })
+  addDatabaseCommands(program, db)
 
   const indicators = program.command('indicators').description('indicator sets (测评体系)')
   indicators
@@ -223,7 +227,7 @@ export function buildProgram(): Command {
       }
       await withDatabase(loadConfig(), async ({ db }) => {
         try {
-          out(summarise(await importRecords(db, roundCode, data, cliActor())))
+          out(summarise(await importRecords(db, roundCode, parseRecords(data), cliActor())))
         } catch (error) {
           reportError(error, file)
           throw new ExitCode(1)
@@ -237,7 +241,7 @@ export function buildProgram(): Command {
     .argument('<round>')
     .option('--json', 'print the ranking JSON')
     .option('--credibility', 'add the credibility analysis: bootstrap intervals, P(first), P(last), weight sensitivity, dominance')
-    .option('--replicates <n>', 'bootstrap replicates (default 1000)', positiveInteger)
+    .option('--replicates <n>', `bootstrap replicates (default 1000, at most ${MAX_REPLICATES})`, replicatesOption)
     .action(async (roundCode: string, opts: { json?: boolean; credibility?: boolean; replicates?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
         const result = await computeRanking(db, roundCode, { credibility: opts.credibility === true, ...(opts.replicates !== undefined ? { replicates: opts.replicates } : {}) })

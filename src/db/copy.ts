@@ -8,7 +8,7 @@
  * database stores a piece while the next one is being built.
  */
 import { Decimal } from 'decimal.js'
-import { readUuid } from '../domain/records/validate.js'
+import { readUuid } from '../domain/uuid.js'
 
 const PIECE_ROWS = 1000
 

@@ -8,6 +8,7 @@ import Value from 'typebox/value'
 import { Settings } from 'typebox/system'
 import type { TSchema } from 'typebox'
 import type { Issue } from './errors.js'
+import { textProblem } from './text.js'
 
 Settings.Set({ maxErrors: 1000 })
 
@@ -41,9 +42,19 @@ export function parseDecimalPreservingYaml(text: string): { doc: YAML.Document.P
   YAML.visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === 'number' && typeof node.source === 'string') node.value = node.source.trim()
+      // "\0" and "\ud800" escapes in quoted scalars give text PostgreSQL or UTF-8 cannot hold.
+      const problem = typeof node.value === 'string' ? textProblem(node.value) : null
+      if (problem) issues.push({ path: '', message: `text ${problem}`, ...(node.range ? { line: lines.linePos(node.range[0]).line } : {}) })
     },
   })
-  return { doc, lines, value: doc.toJS({ maxAliasCount: 100 }) as unknown, issues }
+  if (issues.length > 0) return { doc, lines, value: undefined, issues }
+  try {
+    return { doc, lines, value: doc.toJS({ maxAliasCount: 100 }) as unknown, issues }
+  } catch (error) {
+    // Aliases that expand past maxAliasCount (a "billion laughs" document), or nesting too deep to convert.
+    issues.push({ path: '', message: `not readable as YAML or JSON: ${error instanceof Error ? error.message : String(error)}` })
+    return { doc, lines, value: undefined, issues }
+  }
 }
 
 export class IssueList {
@@ -111,7 +122,7 @@ export function schemaIssues(schema: TSchema, value: unknown, issues: IssueList)
         issues.add(at, `must be ${describeType(String(params.type))}`)
         break
       case 'pattern':
-        issues.add(at, 'is not a valid code (letters, digits, "-", "_" or "."; node codes may also be Chinese; no spaces or "@")')
+        issues.add(at, 'is not a valid code (letters, digits, "-", "_" or "."; node codes may also be Chinese; no spaces, control characters or "@")')
         break
       case 'minimum':
         issues.add(at, `must be at least ${String(params.limit ?? params.minimum)}`)

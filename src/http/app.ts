@@ -8,11 +8,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { typeboxValidatorCompiler } from './validator.js'
 import type { Config } from '../config.js'
 import type { DatabaseHandle } from '../db/client.js'
-import errors from './plugins/errors.js'
+import errors, { frameworkError } from './plugins/errors.js'
+import inputGuard from './plugins/input-guard.js'
 import database from './plugins/database.js'
 import auth from './plugins/auth.js'
+import metrics from './plugins/metrics.js'
 import docs from './plugins/docs.js'
 import health from './routes/health.js'
+import admin from './routes/admin.js'
 import indicatorSets from './routes/indicator-sets.js'
 import users from './routes/users.js'
 import rounds from './routes/rounds.js'
@@ -28,13 +31,16 @@ export interface BuildOptions {
   database?: DatabaseHandle
   /** Log requests (default: by config.logLevel). */
   logger?: boolean
+  /** Where the log goes (default: stdout); tests read it. */
+  logStream?: NodeJS.WritableStream
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options
   const app = Fastify({
-    logger: options.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: options.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization'], ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: config.bodyLimit,
+    frameworkErrors: frameworkError,
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(typeboxValidatorCompiler)
@@ -48,10 +54,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ),
   )
   await app.register(errors)
+  await app.register(inputGuard)
   await app.register(database, options.database ? { database: options.database } : {})
+  // Before auth and the routes: its hooks time every request, refused ones included.
+  await app.register(metrics)
   await app.register(auth)
   await app.register(docs)
   await app.register(health)
+  await app.register(admin)
   await app.register(users)
   await app.register(indicatorSets)
   await app.register(rounds)

@@ -18,6 +18,7 @@ import { loadIndicatorSetText } from './indicator-sets.js'
 import { publishRound, reportInput } from './publication.js'
 import { importRecords } from './records.js'
 import { loadRound, transitionRound } from './rounds.js'
+import { parseRecords } from '../domain/records/parse.js'
 
 export interface DemoOptions {
   /** Embedded database directory; emptied first. */
@@ -63,8 +64,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       await transitionRound(db, round.code, 'open', actor)
       const visits = round.data.visits ?? []
       const findings = round.data.findings ?? []
-      await importRecords(db, round.code, { visits, externalScores: round.data.externalScores ?? [], measures: round.data.measures ?? [], directScores: round.data.directScores ?? [] }, actor)
-      for (let k = 0; k < findings.length; k += BATCH) await importRecords(db, round.code, { findings: findings.slice(k, k + BATCH) }, actor)
+      await importRecords(db, round.code, parseRecords({ visits, externalScores: round.data.externalScores ?? [], measures: round.data.measures ?? [], directScores: round.data.directScores ?? [] }), actor)
+      for (let k = 0; k < findings.length; k += BATCH) await importRecords(db, round.code, parseRecords({ findings: findings.slice(k, k + BATCH) }), actor)
       options.progress(`${step}：录入 ${visits.length} 个点次、${findings.length} 条问题（${elapsed()}）`)
       await transitionRound(db, round.code, 'close', actor)
       const published = await publishRound(db, round.code, actor)

@@ -6,7 +6,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
-import type { Readable } from 'node:stream'
 import { eq } from 'drizzle-orm'
 import { DomainError } from '../domain/errors.js'
 import { SHA256_HEX, sniffPhotoType, type PhotoType } from '../domain/photo.js'
@@ -29,7 +28,7 @@ export function photoPath(storageDir: string, hash: string): string {
  * Streams an upload to a temporary file while hashing it, then checks the type and moves it
  * into place. `tooLarge` reports whether the stream was cut at the size limit.
  */
-export async function storePhoto(db: Database, storageDir: string, upload: Readable, tooLarge: () => boolean, actor: Actor): Promise<StoredPhoto> {
+export async function storePhoto(db: Database, storageDir: string, upload: AsyncIterable<Buffer>, tooLarge: () => boolean, actor: Actor): Promise<StoredPhoto> {
   fs.mkdirSync(storageDir, { recursive: true })
   const temp = path.join(storageDir, `.upload-${process.pid}-${randomBytes(6).toString('hex')}`)
   const hash = createHash('sha256')
@@ -38,7 +37,7 @@ export async function storePhoto(db: Database, storageDir: string, upload: Reada
   const out = fs.createWriteStream(temp)
   try {
     for await (const chunk of upload) {
-      const buffer = chunk as Buffer
+      const buffer = chunk
       if (head.length < 16) head = Buffer.concat([head, buffer.subarray(0, 16 - head.length)])
       hash.update(buffer)
       bytes += buffer.length

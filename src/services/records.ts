@@ -12,11 +12,12 @@
 import { sha256Hex } from '../domain/canonical-json.js'
 import { DomainError, type Issue } from '../domain/errors.js'
 import type { IndicatorSet } from '../domain/indicator-set/model.js'
+import { periodWindow } from '../domain/records/bounds.js'
+import type { ParsedBatch } from '../domain/records/parse.js'
 import {
   VisitTable,
   fileState,
-  readUuid,
-  validateRecords,
+  resolveRecords,
   type CleanRecords,
   type FindingRecord,
   type RecordContext,
@@ -77,46 +78,30 @@ export function findingHash(f: FindingRecord): string {
   )
 }
 
-function hasAny(data: unknown, kind: string): boolean {
-  const list = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[kind] : undefined
-  return Array.isArray(list) && list.length > 0
-}
-
-function collect(data: unknown, kind: string, field: string): string[] {
-  if (typeof data !== 'object' || data === null) return []
-  const list = (data as Record<string, unknown>)[kind]
-  if (!Array.isArray(list)) return []
-  const out: string[] = []
-  for (const r of list) {
-    const v = typeof r === 'object' && r !== null ? (r as Record<string, unknown>)[field] : undefined
-    if (typeof v === 'string') out.push(v.trim().toLowerCase())
-    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') out.push(x.trim().toLowerCase())
-  }
-  return out
-}
-
 /**
  * What validation needs of a round's indicator set. Sets are immutable once stored (their id
- * names one content), so this is read once per database and set, not once per batch.
+ * names one content; civindex only adds sets), so this is read once per database and set, not
+ * once per batch: again only when the sets counter read with the round (migration 0016) shows
+ * that a stored set was changed or removed, by hand, since.
  */
 interface SetContext {
   standards: RecordContext['standards']
   components: RecordContext['components']
 }
-const setContexts = new WeakMap<Database, Map<number, Promise<SetContext>>>()
+const setContexts = new WeakMap<Database, Map<number, { version: string; context: Promise<SetContext> }>>()
 
-function setContext(db: Database, setId: number): Promise<SetContext> {
+function setContext(db: Database, setId: number, version: string): Promise<SetContext> {
   const perDb = setContexts.get(db) ?? setContexts.set(db, new Map()).get(db)!
-  let context = perDb.get(setId)
-  if (!context) {
-    context = (async () => {
-      const set = (await findSetDefinition(db, setId)) as IndicatorSet
-      const standards = await standardsOfSet(db, setId)
-      return { standards: new Map(standards.map((s) => [s.code, s])), components: new Map(set.components.map((c) => [c.code, c.source])) }
-    })()
-    context.catch(() => perDb.delete(setId))
-    perDb.set(setId, context)
-  }
+  const cached = perDb.get(setId)
+  if (cached?.version === version) return cached.context
+  const context = (async () => {
+    const set = (await findSetDefinition(db, setId)) as IndicatorSet
+    const standards = await standardsOfSet(db, setId)
+    return { standards: new Map(standards.map((s) => [s.code, s])), components: new Map(set.components.map((c) => [c.code, c.source])) }
+  })()
+  const entry = { version, context }
+  context.catch(() => perDb.get(setId) === entry && perDb.delete(setId))
+  perDb.set(setId, entry)
   return context
 }
 
@@ -125,12 +110,17 @@ export interface RoundContext {
   code: string
   round: { id: number; status: RoundStatus }
   base: Omit<RecordContext, 'storedVisits' | 'photos'>
+  /** The stored visits' counter as read with the round (see visit-cache.ts). */
+  visitsVersion: string
 }
 
 type RoundMembers = Pick<RecordContext, 'points' | 'units'>
 /**
  * Units and points of rounds, as last read, with the stamp they were read under: a batch reads
- * the round row and the stamp, not a few thousand points, unless something changed.
+ * the round row and the stamp, not a few thousand points, unless something changed. The stamp is
+ * a counter that every change of points, units or round members moves in its own transaction
+ * (migration 0016), on whichever server or by hand, so the members are read again at the first
+ * batch after the change commits.
  */
 const memberCaches = new WeakMap<Database, Map<number, { stamp: string; members: RoundMembers }>>()
 const MEMBER_ROUNDS = 32
@@ -151,8 +141,14 @@ async function roundMembersOf(db: Database, roundId: number, stamp: string): Pro
 export async function loadRoundContext(db: Database, roundCode: string): Promise<RoundContext> {
   const round = await findRoundForEntry(db, roundCode)
   if (!round) throw new DomainError('NOT_FOUND', `no round ${roundCode}`)
-  const { standards, components } = await setContext(db, round.indicatorSetId)
-  return { code: roundCode, round: { id: round.id, status: round.status }, base: { standards, components, ...(await roundMembersOf(db, round.id, round.stamp)) } }
+  const { standards, components } = await setContext(db, round.indicatorSetId, round.setsVersion)
+  const window = periodWindow({ from: round.periodFrom, to: round.periodTo })
+  return {
+    code: roundCode,
+    round: { id: round.id, status: round.status },
+    base: { standards, components, window, ...(await roundMembersOf(db, round.id, round.stamp)) },
+    visitsVersion: round.visitsVersion,
+  }
 }
 
 /** Content hashes of validated records, in the records' order. */
@@ -211,17 +207,19 @@ const clash = (kind: 'visit' | 'finding', index: number, id: string): Issue => (
 
 const conflictError = (issues: Issue[]): DomainError => new DomainError('CONFLICT', `${issues.length} record(s) reuse an id with different content; nothing was stored`, issues)
 
-export async function importRecords(db: Database, roundCode: string, data: unknown, actor: Actor): Promise<ImportSummary> {
+/** Stores one batch read at the edge by parseRecords (its reading problems are reported with the round's). */
+export async function importRecords(db: Database, roundCode: string, batch: ParsedBatch, actor: Actor): Promise<ImportSummary> {
   // One lookup serves both needs: visits the findings refer to, and the batch's own visit ids
   // (already stored = a retry or a clash). It needs nothing of the round, so the two are read
   // at the same time; a round that turns out not to take the batch only wasted a read.
   const cache = visitCache(db)
-  const [ctx, named] = await Promise.all([loadRoundContext(db, roundCode), cache.forBatch(db, data, roundCode)])
+  const context = loadRoundContext(db, roundCode)
+  const [ctx, named] = await Promise.all([context, cache.forBatch(db, batch.visitIds, roundCode, context.then((c) => c.visitsVersion))])
   const round = ctx.round
-  const fieldEntry = hasAny(data, 'visits') || hasAny(data, 'findings')
+  const fieldEntry = batch.visits.length > 0 || batch.findings.length > 0
   if (fieldEntry) assertAccepts(roundCode, round.status, 'field-entry')
-  if (hasAny(data, 'externalScores') || hasAny(data, 'measures') || hasAny(data, 'directScores')) assertAccepts(roundCode, round.status, 'unit-values')
-  const { records, issues } = validateRecords(data, {
+  if (batch.externalScores.length > 0 || batch.measures.length > 0 || batch.directScores.length > 0) assertAccepts(roundCode, round.status, 'unit-values')
+  const { records, issues } = resolveRecords(batch, {
     ...ctx.base,
     storedVisits: {
       get(id) {
@@ -229,7 +227,7 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
         return visit?.roundId === round.id ? visit : undefined
       },
     },
-    photos: await existingPhotos(db, [...new Set(collect(data, 'findings', 'photos'))]),
+    photos: batch.photos.size > 0 ? await existingPhotos(db, [...batch.photos]) : new Set(),
   })
   if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', `${issues.length} problem(s) in the records; nothing was stored`, issues)
   const hashes = hashRecords(round.id, records)
@@ -281,7 +279,7 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
     ])
   }
   // Committed: the batch's visits are stored as sent.
-  fresh.visits.forEach((v, i) => cache.remember({ id: v.id, roundId: round.id, unitId: v.unitId, pointType: v.pointType, contentHash: freshHashes.visits[i]! }))
+  fresh.visits.forEach((v, i) => cache.remember({ id: v.id, roundId: round.id, unitId: v.unitId, pointType: v.pointType, contentHash: freshHashes.visits[i]! }, ctx.visitsVersion))
   return {
     round: roundCode,
     visits: { added: added.visits, unchanged: records.visits.length - added.visits },
@@ -294,8 +292,6 @@ export async function importRecords(db: Database, roundCode: string, data: unkno
 
 /** Problems found in a chunk, with paths into the chunk's own lists (`findings[3].standard`). */
 export type ChunkReport = (issues: Issue[], kind: 'invalid' | 'clash') => void
-
-type RecordLists = Partial<Record<'visits' | 'findings' | 'externalScores' | 'measures' | 'directScores', unknown[]>>
 
 /**
  * One import taken chunk by chunk inside one transaction that the caller opened (a workbook of
@@ -335,13 +331,12 @@ export class ChunkedImport {
    * on meanwhile. Problems go to `report`: those of the checks before this resolves, clashes
    * when found. A failure of the store before is thrown here.
    */
-  async take(data: RecordLists, report: ChunkReport, store: () => boolean): Promise<void> {
-    if ((data.visits?.length ?? 0) > 0 || (data.findings?.length ?? 0) > 0) assertAccepts(this.ctx.code, this.status, 'field-entry')
-    await this.lookUpVisits(data.findings)
-    const photos = collect(data, 'findings', 'photos')
-    const { records, issues } = validateRecords(
-      data,
-      { ...this.ctx.base, storedVisits: this.storedVisits, photos: photos.length > 0 ? await existingPhotos(this.tx, [...new Set(photos)]) : new Set() },
+  async take(batch: ParsedBatch, report: ChunkReport, store: () => boolean): Promise<void> {
+    if (batch.visits.length > 0 || batch.findings.length > 0) assertAccepts(this.ctx.code, this.status, 'field-entry')
+    await this.lookUpVisits(batch.findings)
+    const { records, issues } = resolveRecords(
+      batch,
+      { ...this.ctx.base, storedVisits: this.storedVisits, photos: batch.photos.size > 0 ? await existingPhotos(this.tx, [...batch.photos]) : new Set() },
       this.state,
     )
     this.counts.visits += records.visits.length
@@ -374,16 +369,9 @@ export class ChunkedImport {
   }
 
   /** Stored visits that findings refer to and that are neither in the import nor met before. */
-  private async lookUpVisits(findings: unknown[] | undefined): Promise<void> {
-    if (!findings || findings.length === 0) return
+  private async lookUpVisits(findings: ParsedBatch['findings']): Promise<void> {
     const wanted = new Set<string>()
-    for (const f of findings) {
-      const v = typeof f === 'object' && f !== null ? (f as { visit?: unknown }).visit : undefined
-      if (typeof v !== 'string') continue
-      const id = readUuid(v) ? v : v.trim().toLowerCase()
-      // A malformed id is left to the validator to report; it cannot name a stored visit.
-      if (readUuid(id) && !this.storedVisits.has(id) && !this.state.visits.has(id)) wanted.add(id)
-    }
+    for (const f of findings) if (f.visit !== null && !this.storedVisits.has(f.visit) && !this.state.visits.has(f.visit)) wanted.add(f.visit)
     if (wanted.size === 0) return
     for (const v of await visitsByIds(this.tx, [...wanted])) if (v.roundId === this.ctx.round.id) this.storedVisits.set(v.id, v satisfies VisitInfo)
   }

@@ -24,7 +24,7 @@ export type Decision = 'accept' | 'reject' | 'reset'
 const STATUS_OF: Record<Decision, 'accepted' | 'rejected' | 'pending'> = { accept: 'accepted', reject: 'rejected', reset: 'pending' }
 
 async function findingWithRound(db: Database, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new DomainError('NOT_FOUND', `no finding ${id}`)
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('NOT_FOUND', `no finding ${id}`)
   const [row] = await db
     .select({ finding: findings, roundCode: rounds.code, roundStatus: rounds.status, setId: rounds.indicatorSetId, standardCode: indicatorNodes.code, pointType: visits.pointType })
     .from(findings)
@@ -97,12 +97,17 @@ export async function editFinding(db: Database, id: string, change: FindingChang
   if (contentHash === f.contentHash) return { id: f.id, version: f.version, changed: false }
   return db.transaction(async (tx) => {
     assertAccepts(row.roundCode, await roundStatusForShare(tx, f.roundId), 'field-entry')
-    const previous = { standard: row.standardCode, count: f.count, deduction: f.deduction, note: f.note, photos: f.photos, contentHash: f.contentHash }
-    await tx.insert(findingVersions).values({ findingId: f.id, version: f.version, data: previous, changedBy: actor.id, reason: change.reason?.trim() || null })
-    await tx
+    // The version read above must still be the stored one: of corrections sent at the same
+    // time, the first to update wins and the others are conflicts, never a second version n.
+    const moved = await tx
       .update(findings)
       .set({ standardId: next.standardId, count: next.count, deduction: next.deduction, note: next.note, photos: next.photos, contentHash, version: f.version + 1, updatedAt: new Date() })
       .where(and(eq(findings.id, f.id), eq(findings.version, f.version)))
+      .returning({ id: findings.id })
+    if (moved.length === 0)
+      throw new DomainError('CONFLICT', `finding ${f.id} was corrected by someone else meanwhile (it is no longer version ${f.version}); read it again and repeat the correction`)
+    const previous = { standard: row.standardCode, count: f.count, deduction: f.deduction, note: f.note, photos: f.photos, contentHash: f.contentHash }
+    await tx.insert(findingVersions).values({ findingId: f.id, version: f.version, data: previous, changedBy: actor.id, reason: change.reason?.trim() || null })
     await appendAudit(tx, actor, { action: 'finding.edit', entity: 'finding', entityKey: f.id, details: { round: row.roundCode, from: f.version, to: f.version + 1 } })
     return { id: f.id, version: f.version + 1, changed: true }
   })

@@ -21,6 +21,7 @@ import type { MarkIssue, RecordChunk } from '../excel/index.js'
 
 /** The Excel code (and exceljs) loads on first use: a server start does not pay for it. */
 const excel = () => import('../excel/index.js')
+import { parseRecords } from '../domain/records/parse.js'
 import { ChunkedImport, loadRoundContext, type ChunkReport, type ImportSummary } from './records.js'
 import { getRound } from './rounds.js'
 
@@ -69,7 +70,7 @@ export async function importWorkbook(db: Database, roundCode: string, file: stri
       const { rows } = await readWorkbookChunks(
         file,
         { roundCode, issues, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) },
-        (chunk) => run.take({ [chunk.kind]: chunk.records }, report(chunk), nothingWrong),
+        (chunk) => run.take(parseRecords({ [chunk.kind]: chunk.records }), report(chunk), nothingWrong),
       ).finally(() => run.settle().catch(() => undefined)) // nothing may run on after a failure
       await run.settle() // the last chunk stored, or its failure thrown
       if (issues.count > 0) {

@@ -153,20 +153,28 @@ describe('civindex indicators validate', () => {
 })
 
 describe('civindex indicators load', () => {
-  let db: ChildDatabase
-  let hashes: Record<string, string> = {}
-  beforeAll(async () => {
-    db = await freshDb()
-  })
-  const listJson = async (): Promise<{ ref: string; contentHash: string; standards: number }[]> => {
+  const listJson = async (db: ChildDatabase): Promise<{ ref: string; contentHash: string; standards: number }[]> => {
     const r = await runCli(['indicators', 'list', '--json'], db.env)
     expect(r.code, show(r)).toBe(0)
     return JSON.parse(r.stdout) as { ref: string; contentHash: string; standards: number }[]
   }
 
+  // The tests that must leave the stored sets as they are share one database with both bundled
+  // sets, loaded on first use; the test of the first load has a database of its own.
+  let loaded: Promise<{ db: ChildDatabase; hashes: Record<string, string> }> | null = null
+  const bundledSets = (): Promise<{ db: ChildDatabase; hashes: Record<string, string> }> =>
+    (loaded ??= (async () => {
+      const db = await freshDb()
+      const r = await runCli(['indicators', 'load', CITY, SAMPLE], db.env)
+      expect(r.code, show(r)).toBe(0)
+      const sets = await listJson(db)
+      return { db, hashes: Object.fromEntries(sets.map((s) => [s.ref, s.contentHash])) }
+    })())
+
   it(
     'loads both bundled sets, then reports them unchanged on a second load',
     async () => {
+      const db = await freshDb()
       const first = await runCli(['indicators', 'load', CITY, SAMPLE], db.env)
       expect(first.code, show(first)).toBe(0)
       expect(lines(first.stdout)).toEqual([`${CITY}: loaded city-mock@2026.1 (90 standards)`, `${SAMPLE}: loaded sample-civility@2026.1 (10 standards)`])
@@ -178,10 +186,9 @@ describe('civindex indicators load', () => {
         `${SAMPLE}: already loaded, unchanged sample-civility@2026.1 (10 standards)`,
       ])
 
-      const sets = await listJson()
+      const sets = await listJson(db)
       expect(sets.map((s) => s.ref).sort((a, b) => a.localeCompare(b))).toEqual(['city-mock@2026.1', 'sample-civility@2026.1'])
       for (const s of sets) expect(s.contentHash).toMatch(/^[0-9a-f]{64}$/)
-      hashes = Object.fromEntries(sets.map((s) => [s.ref, s.contentHash]))
     },
     TIMEOUT,
   )
@@ -189,6 +196,7 @@ describe('civindex indicators load', () => {
   it(
     'refuses a changed copy of a loaded version and keeps the original',
     async () => {
+      const { db, hashes } = await bundledSets()
       const original = fs.readFileSync(path.join(ROOT, SAMPLE), 'utf8')
       expect(original).toContain('text: 设置公平秤，明码标价\n')
       const changed = writeFile('sample-changed.yaml', original.replace('text: 设置公平秤，明码标价\n', 'text: 设置公平秤，明码标价，价签清楚\n'))
@@ -200,7 +208,7 @@ describe('civindex indicators load', () => {
       expect(r.stderr).toMatch(/never changes/)
       expect(r.stderr).toMatch(/new version/)
 
-      const sets = await listJson()
+      const sets = await listJson(db)
       expect(Object.fromEntries(sets.map((s) => [s.ref, s.contentHash]))).toEqual(hashes)
     },
     TIMEOUT,
@@ -209,6 +217,7 @@ describe('civindex indicators load', () => {
   it(
     'stores nothing when one of the files is bad',
     async () => {
+      const { db, hashes } = await bundledSets()
       const bad = writeFile('bad-set-validate.yaml', BAD_SET)
       const original = fs.readFileSync(path.join(ROOT, SAMPLE), 'utf8')
       expect(original).toContain('version: "2026.1"\n')
@@ -223,7 +232,7 @@ describe('civindex indicators load', () => {
       expectDefects(r.stderr, bad)
       expect(r.stderr).toContain('nothing stored: 1 file(s) have problems')
 
-      const sets = await listJson()
+      const sets = await listJson(db)
       expect(sets.map((s) => s.ref).sort((a, b) => a.localeCompare(b))).toEqual(['city-mock@2026.1', 'sample-civility@2026.1'])
       expect(Object.fromEntries(sets.map((s) => [s.ref, s.contentHash]))).toEqual(hashes)
     },
@@ -233,6 +242,7 @@ describe('civindex indicators load', () => {
   it(
     'lists the stored sets as text',
     async () => {
+      const { db } = await bundledSets()
       const r = await runCli(['indicators', 'list'], db.env)
       expect(r.code, show(r)).toBe(0)
       const rows = lines(r.stdout)
@@ -245,14 +255,10 @@ describe('civindex indicators load', () => {
 })
 
 describe('civindex users', () => {
-  let db: ChildDatabase
-  beforeAll(async () => {
-    db = await freshDb()
-  })
-
   it(
     'adds a user: one token line on stdout, the rest on stderr',
     async () => {
+      const db = await freshDb()
       const r = await runCli(['users', 'add', '--name', '张三', '--role', 'evaluator'], db.env)
       expect(r.code, show(r)).toBe(0)
       expect(r.stdout.endsWith('\n')).toBe(true)
@@ -266,6 +272,9 @@ describe('civindex users', () => {
   it(
     'rejects an unknown role and a unit user without a unit, creating nobody',
     async () => {
+      const db = await freshDb()
+      const added = await runCli(['users', 'add', '--name', '张三', '--role', 'evaluator'], db.env)
+      expect(added.code, show(added)).toBe(0)
       // One after the other: an embedded data directory admits one process at a time.
       const king = await runCli(['users', 'add', '--name', '国王', '--role', 'king'], db.env)
       const unit = await runCli(['users', 'add', '--name', '某单位', '--role', 'unit'], db.env)
@@ -310,7 +319,7 @@ describe('civindex commands and environment', () => {
       for (const r of [list, serve]) {
         expect(r.code, show(r)).toBe(1)
         expect(r.stdout).toBe('')
-        expect(r.stderr).toMatch(/^civindex: The configuration is not valid$/m)
+        expect(r.stderr).toMatch(/^civindex: 配置有误$/m)
         expect(r.stderr).toMatch(/^ {2}PORT: must be a whole number from 0 to 65535 \(got "abc"\)$/m)
         expect(r.stderr).toMatch(/^ {2}LOG_LEVEL: must be one of .*\(got "loud"\)$/m)
       }

@@ -82,7 +82,7 @@ describe('the Excel workflow of the civindex command', () => {
     const r = await runCli(['import', '2026-01', bad], viaJson.env)
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/点位考察!B\d+: unknown point "P9"/)
-    expect(r.stderr).toMatch(/问题记录!D\d+: must be a whole number of 1 or more/)
+    expect(r.stderr).toMatch(/问题记录!D\d+: must be a whole number from 1 to 999/)
     const marked = bad.replace(/\.xlsx$/, '.errors.xlsx')
     expect(r.stderr).toContain(marked)
     const copy = new ExcelJS.Workbook()

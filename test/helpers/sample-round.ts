@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/client.js'
 import { loadIndicatorSetText } from '../../src/services/indicator-sets.js'
 import { importRecords } from '../../src/services/records.js'
 import { getRound, loadRound, transitionRound } from '../../src/services/rounds.js'
+import { parseRecords } from '../../src/domain/records/parse.js'
 
 export const SAMPLE_ROUND = '2026-01'
 const actor = { id: null, name: 'test' }
@@ -21,6 +22,6 @@ export async function loadSampleRound(db: Database, options: { open?: boolean; d
   await loadIndicatorSetText(db, fs.readFileSync(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url), 'utf8'), actor)
   await loadRound(db, sampleFixture('sample-2026-01.yaml'), actor)
   if (options.open ?? true) await transitionRound(db, SAMPLE_ROUND, 'open', actor)
-  if ((options.open ?? true) && (options.data ?? true)) await importRecords(db, SAMPLE_ROUND, sampleData(), actor)
+  if ((options.open ?? true) && (options.data ?? true)) await importRecords(db, SAMPLE_ROUND, parseRecords(sampleData()), actor)
   return (await getRound(db, SAMPLE_ROUND)).id
 }

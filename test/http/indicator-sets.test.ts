@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js'
+import { loadSampleSet, uniqueCode } from '../helpers/factories.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -8,11 +9,18 @@ beforeAll(async () => {
 })
 afterAll(async () => t?.close())
 
+// A loaded set version never changes, and sets are listed for everyone: every test loads sets under
+// codes of its own (test/helpers/factories.ts), so the tests run alone and in any order.
 const sample = fs.readFileSync(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url), 'utf8')
+/** The sample set's content under another code. */
+const sampleAs = (code: string): string => {
+  expect(sample).toContain('code: sample-civility\n')
+  return sample.replace('code: sample-civility\n', `code: ${code}\n`)
+}
 const yamlHeaders = (token: string) => ({ ...bearer(token), 'content-type': 'application/yaml' })
 
-function minimalSet(version: string, text = '路面无垃圾'): string {
-  return `code: api-test
+function minimalSet(code: string, version: string, text = '路面无垃圾'): string {
+  return `code: ${code}
 version: "${version}"
 name: 接口测试体系
 components:
@@ -31,31 +39,35 @@ indicators:
 
 describe('indicator sets over HTTP', () => {
   it('loads a YAML set (201), then reports an identical reload as unchanged (200)', async () => {
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: sample })
+    const code = uniqueCode('sample')
+    const text = sampleAs(code)
+    const first = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: text })
     expect(first.statusCode).toBe(201)
-    expect(first.json()).toMatchObject({ status: 'created', set: { ref: 'sample-civility@2026.1', standards: 10, indicators: 9 } })
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: sample })
+    expect(first.json()).toMatchObject({ status: 'created', set: { ref: `${code}@2026.1`, standards: 10, indicators: 9 } })
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: text })
     expect(again.statusCode).toBe(200)
     expect(again.json()).toMatchObject({ status: 'unchanged', set: { contentHash: first.json().set.contentHash } })
   })
 
   it('refuses other content under a loaded version (409) and keeps the stored one', async () => {
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet('1') })
+    const code = uniqueCode('api-test')
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet(code, '1') })
     expect(created.statusCode).toBe(201)
-    const changed = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet('1', '路面无积水') })
+    const changed = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet(code, '1', '路面无积水') })
     expect(changed.statusCode).toBe(409)
     expect(changed.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(changed.json()).toMatchObject({ code: 'INDICATOR_SET_IMMUTABLE', status: 409 })
-    const stored = await t.app.inject({ method: 'GET', url: '/api/v1/indicator-sets/api-test/1', headers: bearer(t.tokens.leader) })
+    const stored = await t.app.inject({ method: 'GET', url: `/api/v1/indicator-sets/${code}/1`, headers: bearer(t.tokens.leader) })
     expect(stored.json().contentHash).toBe(created.json().set.contentHash)
     expect(stored.json().definition.indicators[0].children[0].text).toBe('路面无垃圾')
     // A new version is the way to change it.
-    const v2 = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet('2', '路面无积水') })
+    const v2 = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet(code, '2', '路面无积水') })
     expect(v2.statusCode).toBe(201)
   })
 
   it('takes a JSON body without passing numbers through binary floats', async () => {
-    const body = `{"code":"json-set","version":"1","name":"JSON体系",
+    const code = uniqueCode('json-set')
+    const body = `{"code":"${code}","version":"1","name":"JSON体系",
       "components":[{"code":"field","name":"实地考察","weight":0.7,"source":"findings"},{"code":"survey","name":"问卷","weight":0.1,"source":"external"},{"code":"m","name":"材料","weight":0.2,"source":"findings"}],
       "pointTypes":[{"code":"road","name":"主次干道"}],
       "indicators":[{"code":"01","name":"环境","component":"field","pointTypes":["road"],"children":[{"code":"01-01","text":"无垃圾","points":0.30,"rule":{"kind":"deduct","per":0.1}}]},
@@ -64,12 +76,13 @@ describe('indicator sets over HTTP', () => {
     expect(res.statusCode).toBe(201)
     // 0.7 + 0.1 + 0.2 is 0.9999999999999999 in binary floating point; here it is exactly 1.
     expect(res.json().set.components.map((c: { weight: string }) => c.weight)).toEqual(['0.7', '0.1', '0.2'])
-    const tree = await t.app.inject({ method: 'GET', url: '/api/v1/indicator-sets/json-set/1', headers: bearer(t.tokens.evaluator) })
+    const tree = await t.app.inject({ method: 'GET', url: `/api/v1/indicator-sets/${code}/1`, headers: bearer(t.tokens.evaluator) })
     expect(tree.json().definition.indicators[0].children[0]).toMatchObject({ points: '0.3', rule: { kind: 'deduct', per: '0.1', scope: 'point' } })
   })
 
   it('answers an invalid set with 400 and every problem, storing nothing', async () => {
-    const bad = minimalSet('bad').replace('weight: 0.85', 'weight: 0.8').replace('per: 0.5', 'per: 3').replace('pointTypes: [road]', 'pointTypes: [road, mall]')
+    const code = uniqueCode('api-test')
+    const bad = minimalSet(code, 'bad').replace('weight: 0.85', 'weight: 0.8').replace('per: 0.5', 'per: 3').replace('pointTypes: [road]', 'pointTypes: [road, mall]')
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: bad })
     expect(res.statusCode).toBe(400)
     const problem = res.json()
@@ -77,7 +90,7 @@ describe('indicator sets over HTTP', () => {
     const paths = problem.errors.map((e: { path: string }) => e.path)
     expect(paths).toEqual(expect.arrayContaining(['components', 'indicators[0].pointTypes[1]', 'indicators[0].children[0].rule.per']))
     expect(problem.errors.every((e: { line?: number }) => typeof e.line === 'number')).toBe(true)
-    const missing = await t.app.inject({ method: 'GET', url: '/api/v1/indicator-sets/api-test/bad', headers: bearer(t.tokens.admin) })
+    const missing = await t.app.inject({ method: 'GET', url: `/api/v1/indicator-sets/${code}/bad`, headers: bearer(t.tokens.admin) })
     expect(missing.statusCode).toBe(404)
     expect(missing.json()).toMatchObject({ code: 'INDICATOR_SET_NOT_FOUND' })
   })
@@ -89,10 +102,13 @@ describe('indicator sets over HTTP', () => {
   })
 
   it('lists sets with their components for every role', async () => {
+    await loadSampleSet(t.database.handle.db)
+    const code = uniqueCode('api-test')
+    for (const version of ['1', '2']) expect((await t.app.inject({ method: 'POST', url: '/api/v1/indicator-sets', headers: yamlHeaders(t.tokens.admin), payload: minimalSet(code, version) })).statusCode).toBe(201)
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/indicator-sets', headers: bearer(t.tokens.unit) })
     expect(res.statusCode).toBe(200)
     const refs = res.json().map((s: { ref: string }) => s.ref)
-    expect(refs).toEqual(expect.arrayContaining(['sample-civility@2026.1', 'api-test@1', 'api-test@2', 'json-set@1']))
+    expect(refs).toEqual(expect.arrayContaining(['sample-civility@2026.1', `${code}@1`, `${code}@2`]))
     const sampleSet = res.json().find((s: { ref: string }) => s.ref === 'sample-civility@2026.1')
     expect(sampleSet.components).toEqual([
       { code: 'field', name: '实地考察', weight: '0.7', source: 'findings' },
@@ -105,6 +121,7 @@ describe('indicator sets over HTTP', () => {
     const { indicatorNodes, indicatorSets } = await import('../../src/db/schema/index.js')
     const { and, asc, eq } = await import('drizzle-orm')
     const db = t.database.handle.db
+    await loadSampleSet(db)
     const [set] = await db.select({ id: indicatorSets.id }).from(indicatorSets).where(and(eq(indicatorSets.code, 'sample-civility'), eq(indicatorSets.version, '2026.1')))
     const nodes = await db.select().from(indicatorNodes).where(eq(indicatorNodes.setId, set!.id)).orderBy(asc(indicatorNodes.ordinal))
     expect(nodes).toHaveLength(19)
@@ -121,7 +138,10 @@ describe('HTTP errors and documentation', () => {
   it('serves health without a token', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ status: 'ok', database: 'ok', engine: t.database.handle.engine })
+    expect(res.json()).toEqual({ status: 'ok' })
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toMatchObject({ status: 'ok', database: 'ok', engine: t.database.handle.engine })
   })
 
   it('serves the OpenAPI document at /docs with the routes and bearer security', async () => {

@@ -1,26 +1,27 @@
 import fs from 'node:fs'
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { photoPath } from '../../src/services/photos.js'
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js'
 import { tempDir } from '../helpers/db.js'
-import { loadSampleRound } from '../helpers/sample-round.js'
+import { createSampleRound } from '../helpers/factories.js'
 
 let t: TestApp
 let storage: string
 beforeAll(async () => {
   storage = tempDir('civindex-photos-')
   t = await createTestApp({ CIVINDEX_STORAGE: storage, CIVINDEX_MAX_PHOTO_BYTES: '4096' })
-  await loadSampleRound(t.database.handle.db)
 })
 afterAll(async () => {
   await t?.close()
   fs.rmSync(storage, { recursive: true, force: true })
 })
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR fake image body 南门处地面存在垃圾')])
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('jpeg body')])
-const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x10, 0, 0, 0]), Buffer.from('WEBPVP8 body')])
+// Photos are stored by content: each test makes images nobody else uploads, so the first upload is its own.
+const png = (): Buffer => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(`IHDR fake image body 南门处地面存在垃圾 ${randomUUID()}`)])
+const jpeg = (): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`jpeg body ${randomUUID()}`)])
+const webp = (): Buffer => Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x10, 0, 0, 0]), Buffer.from(`WEBPVP8 body ${randomUUID()}`)])
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 function multipart(file: Buffer, filename = 'photo.png', type = 'image/png'): { payload: Buffer; headers: Record<string, string> } {
   const boundary = '----civindex-test-boundary'
@@ -39,7 +40,8 @@ async function upload(file: Buffer, token = t.tokens.evaluator, filename?: strin
 
 describe('photos', () => {
   it('stores a photo under its SHA-256 and recognises it the second time', async () => {
-    const hash = createHash('sha256').update(PNG).digest('hex')
+    const PNG = png()
+    const hash = sha256(PNG)
     const first = await upload(PNG)
     expect(first.statusCode).toBe(201)
     expect(first.json()).toEqual({ hash, mime: 'image/png', bytes: PNG.length, status: 'stored' })
@@ -51,8 +53,8 @@ describe('photos', () => {
   })
 
   it('judges JPEG and WebP from the bytes, not the declared type', async () => {
-    expect((await upload(JPEG, t.tokens.evaluator, 'x.png', 'image/png')).json()).toMatchObject({ mime: 'image/jpeg' })
-    expect((await upload(WEBP, t.tokens.evaluator, 'x.bin', 'application/octet-stream')).json()).toMatchObject({ mime: 'image/webp' })
+    expect((await upload(jpeg(), t.tokens.evaluator, 'x.png', 'image/png')).json()).toMatchObject({ mime: 'image/jpeg' })
+    expect((await upload(webp(), t.tokens.evaluator, 'x.bin', 'application/octet-stream')).json()).toMatchObject({ mime: 'image/webp' })
   })
 
   it('refuses a file that is not an image, and an empty one, keeping nothing', async () => {
@@ -65,16 +67,18 @@ describe('photos', () => {
   })
 
   it('refuses a photo above the size limit with 413 and keeps serving', async () => {
-    const big = Buffer.concat([PNG, Buffer.alloc(5000, 1)])
+    const big = Buffer.concat([png(), Buffer.alloc(5000, 1)])
     const res = await upload(big)
     expect(res.statusCode).toBe(413)
     expect(res.json()).toMatchObject({ code: 'PHOTO_TOO_LARGE' })
-    expect(fs.existsSync(photoPath(storage, createHash('sha256').update(big).digest('hex')))).toBe(false)
+    expect(fs.existsSync(photoPath(storage, sha256(big)))).toBe(false)
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
   })
 
   it('serves a stored photo to allowed roles, 404 otherwise', async () => {
-    const hash = createHash('sha256').update(PNG).digest('hex')
+    const PNG = png()
+    const hash = sha256(PNG)
+    expect((await upload(PNG)).statusCode).toBe(201)
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/photos/${hash}`, headers: bearer(t.tokens.reviewer) })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('image/png')
@@ -85,17 +89,23 @@ describe('photos', () => {
   })
 
   it('lets findings refer to uploaded photos only', async () => {
-    const hash = createHash('sha256').update(PNG).digest('hex')
+    const round = await createSampleRound(t.database.handle.db)
+    const PNG = png()
+    const hash = sha256(PNG)
+    expect((await upload(PNG)).statusCode).toBe(201)
+    // The round's second visit is at P2, a road.
+    const road = round.data.visits[1]!
+    expect(road.point).toBe('P2')
     const finding = (id: string, photos: string[]) => ({
-      findings: [{ id, visit: '00000000-0000-4000-8000-000000000002', standard: '01-02-01', note: '路面有垃圾', photos }],
+      findings: [{ id, visit: road.id, standard: '01-02-01', note: '路面有垃圾', photos }],
     })
-    const ok = await t.app.inject({ method: 'POST', url: '/api/v1/rounds/2026-01/records', headers: bearer(t.tokens.evaluator), payload: finding('50000000-0000-4000-8000-000000000001', [hash]) })
+    const ok = await t.app.inject({ method: 'POST', url: `/api/v1/rounds/${round.code}/records`, headers: bearer(t.tokens.evaluator), payload: finding(randomUUID(), [hash]) })
     expect(ok.statusCode).toBe(200)
     const missing = await t.app.inject({
       method: 'POST',
-      url: '/api/v1/rounds/2026-01/records',
+      url: `/api/v1/rounds/${round.code}/records`,
       headers: bearer(t.tokens.evaluator),
-      payload: finding('50000000-0000-4000-8000-000000000002', ['a'.repeat(64)]),
+      payload: finding(randomUUID(), ['a'.repeat(64)]),
     })
     expect(missing.statusCode).toBe(400)
     expect(missing.json().errors[0]).toMatchObject({ path: 'findings[0].photos[0]' })

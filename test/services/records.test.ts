@@ -8,30 +8,29 @@
  * Also, without the database: content hashes keep their format, the compact id tables, and the
  * checking of an import in chunks that share one state (duplicates and visits across chunks).
  *
- * One fresh database for the file; the tests run in order and build on each other.
+ * One fresh database for the file; every test makes its own round (test/helpers/factories.ts)
+ * and counts only that round's rows, so the tests run alone and in any order.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DomainError, type Issue } from '../../src/domain/errors.js'
-import { directScores, externalScores, findings, measures, rounds, units, visits } from '../../src/db/schema/index.js'
+import { externalScores, rounds, units, visits } from '../../src/db/schema/index.js'
 import { loadIndicatorSet, validateIndicatorSet } from '../../src/services/indicator-sets.js'
 import { findingHash, importRecords, visitHash } from '../../src/services/records.js'
-import { UuidSet, UuidTable, VisitTable, fileState, validateRecords, type FindingRecord, type RecordContext, type VisitRecord } from '../../src/domain/records/validate.js'
+import { VisitTable, fileState, validateRecords, type FindingRecord, type RecordContext, type VisitRecord } from '../../src/domain/records/validate.js'
+import { UuidSet, UuidTable } from '../../src/domain/uuid.js'
 import { getRoundSummary, loadRound, transitionRound } from '../../src/services/rounds.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
+import { createSampleRound, freshSampleData, roundRowCounts, sampleRoundText, uniqueCode, type RoundRowCounts, type SampleRecords } from '../helpers/factories.js'
 import { thrownBy } from '../helpers/errors.js'
+import { parseRecords } from '../../src/domain/records/parse.js'
 
 const actor = { id: null, name: 'records-test' }
 const SET_TEXT = readFileSync(fileURLToPath(new URL('../../indicators/sample-civility-2026.1.yaml', import.meta.url)), 'utf8')
-const ROUND_TEXT = readFileSync(fileURLToPath(new URL('../fixtures/rounds/sample-2026-01.yaml', import.meta.url)), 'utf8')
-const DATA = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/rounds/sample-2026-01.data.json', import.meta.url)), 'utf8')) as {
-  visits: { id: string; point: string; at: string }[]
-  findings: { id: string; visit: string; standard: string; count?: number; note?: string }[]
-}
 
 let t: TestDatabase
 beforeAll(async () => {
@@ -44,17 +43,7 @@ afterAll(async () => t?.drop())
 
 const db = () => t.handle.db
 
-async function rowCounts(): Promise<Record<string, number>> {
-  const count = async (table: typeof visits | typeof findings | typeof externalScores | typeof measures | typeof directScores) =>
-    (await db().select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n
-  return {
-    visits: await count(visits),
-    findings: await count(findings),
-    externalScores: await count(externalScores),
-    measures: await count(measures),
-    directScores: await count(directScores),
-  }
-}
+const NONE: RoundRowCounts = { visits: 0, findings: 0, externalScores: 0, measures: 0, directScores: 0 }
 
 const domainError = (call: Promise<unknown>): Promise<DomainError> => thrownBy(call, DomainError)
 
@@ -77,39 +66,41 @@ const UNKNOWN_PHOTO = 'ab'.repeat(32)
 
 describe(`records import (${engineName})`, () => {
   it('loads the example round and opens it for fieldwork', async () => {
-    const result = await loadRound(db(), ROUND_TEXT, actor)
+    const code = uniqueCode('round')
+    const result = await loadRound(db(), sampleRoundText({ code, series: uniqueCode('series') }), actor)
     expect(result.status).toBe('created')
-    expect(result.round).toMatchObject({ code: '2026-01', status: 'draft', indicatorSet: 'sample-civility@2026.1', groups: [{ code: 'district', name: '县区', units: 4 }], points: 5 })
+    expect(result.round).toMatchObject({ code, status: 'draft', indicatorSet: 'sample-civility@2026.1', groups: [{ code: 'district', name: '县区', units: 4 }], points: 5 })
     // A draft accepts no visits yet.
-    const early = await domainError(importRecords(db(), '2026-01', DATA, actor))
+    const early = await domainError(importRecords(db(), code, parseRecords(freshSampleData()), actor))
     expect(early.code).toBe('ROUND_STATE')
-    expect(await rowCounts()).toEqual({ visits: 0, findings: 0, externalScores: 0, measures: 0, directScores: 0 })
-    expect((await transitionRound(db(), '2026-01', 'open', actor)).status).toBe('fieldwork')
+    expect(await roundRowCounts(db(), code)).toEqual(NONE)
+    expect((await transitionRound(db(), code, 'open', actor)).status).toBe('fieldwork')
   })
 
   it('rejects a batch with many defects, listing every one, and stores nothing', async () => {
-    const okMarket = uuid('a0000000', 1) // P1, market (unit a)
-    const okRoad = uuid('a0000000', 2) // P2, road (unit a)
-    const okFinding = uuid('b0000000', 1)
+    const round = await createSampleRound(db(), { data: false })
+    const okMarket = randomUUID() // P1, market (unit a)
+    const okRoad = randomUUID() // P2, road (unit a)
+    const okFinding = randomUUID()
     const batch = {
       visits: [
         { id: 'not-a-uuid', point: 'P1', at: AT },
-        { id: uuid('a0000000', 3), point: 'P99', at: AT },
-        { id: uuid('a0000000', 4), point: 'P2' },
+        { id: randomUUID(), point: 'P99', at: AT },
+        { id: randomUUID(), point: 'P2' },
         { id: okMarket, point: 'P1', at: AT },
         { id: okMarket, point: 'P3', at: AT },
         { id: okRoad, point: 'P2', at: AT },
       ],
       findings: [
-        { id: uuid('b0000000', 10), visit: okRoad, standard: '01-01-01' }, // a market standard at a road
-        { id: uuid('b0000000', 11), visit: okMarket, standard: '04-01-01' }, // a measure standard
-        { id: uuid('b0000000', 12), visit: okMarket, standard: '01-01-02', count: 0 },
-        { id: uuid('b0000000', 13), visit: okMarket, standard: '01-01-02', count: 1.5 },
-        { id: uuid('b0000000', 14), visit: okMarket, standard: '01-01-02', deduction: '-0.5' },
-        { id: uuid('b0000000', 15), visit: okMarket, standard: '01-01-02', photos: [UNKNOWN_PHOTO] },
+        { id: randomUUID(), visit: okRoad, standard: '01-01-01' }, // a market standard at a road
+        { id: randomUUID(), visit: okMarket, standard: '04-01-01' }, // a measure standard
+        { id: randomUUID(), visit: okMarket, standard: '01-01-02', count: 0 },
+        { id: randomUUID(), visit: okMarket, standard: '01-01-02', count: 1.5 },
+        { id: randomUUID(), visit: okMarket, standard: '01-01-02', deduction: '-0.5' },
+        { id: randomUUID(), visit: okMarket, standard: '01-01-02', photos: [UNKNOWN_PHOTO] },
         { id: okFinding, visit: okMarket, standard: '01-01-03' },
         { id: okFinding, visit: okMarket, standard: '01-01-02' },
-        { id: uuid('b0000000', 16), visit: uuid('a0000000', 99), standard: '01-01-02' }, // visit neither here nor stored
+        { id: randomUUID(), visit: randomUUID(), standard: '01-01-02' }, // visit neither here nor stored
       ],
       externalScores: [
         { unit: 'a', component: 'survey', value: '101' },
@@ -124,7 +115,7 @@ describe(`records import (${engineName})`, () => {
       ],
       photos: [],
     }
-    const error = await domainError(importRecords(db(), '2026-01', batch, actor))
+    const error = await domainError(importRecords(db(), round.code, parseRecords(batch), actor))
     expect(error.code).toBe('VALIDATION_FAILED')
     expect(error.kind).toBe('invalid')
     expect(error.message).toMatch(/nothing was stored/)
@@ -136,8 +127,8 @@ describe(`records import (${engineName})`, () => {
       ['visits[4].id', `visit ${okMarket} appears twice in this batch`],
       ['findings[0].standard', 'standard 01-01-01 does not apply to point type road'],
       ['findings[1].standard', 'standard 04-01-01 is a measure standard'],
-      ['findings[2].count', 'must be a whole number of 1 or more'],
-      ['findings[3].count', 'must be a whole number of 1 or more'],
+      ['findings[2].count', 'must be a whole number from 1 to 999'],
+      ['findings[3].count', 'must be a whole number from 1 to 999'],
       ['findings[4].deduction', 'must not be negative'],
       ['findings[5].photos[0]', `no uploaded photo ${UNKNOWN_PHOTO}`],
       ['findings[7].id', `finding ${okFinding} appears twice in this batch`],
@@ -149,27 +140,31 @@ describe(`records import (${engineName})`, () => {
       ['directScores[0].value', "6.5 is more than the standard's 6 points"],
       ['directScores[1].unit', 'unit zz is not in this round'],
     ])
-    expect(await rowCounts()).toEqual({ visits: 0, findings: 0, externalScores: 0, measures: 0, directScores: 0 })
+    expect(await roundRowCounts(db(), round.code)).toEqual(NONE)
   })
 
   it('imports the example data, and a retried import is a no-op', async () => {
-    const first = await importRecords(db(), '2026-01', DATA, actor)
-    expect(first).toEqual({ round: '2026-01', visits: { added: 5, unchanged: 0 }, findings: { added: 3, unchanged: 0 }, externalScores: 3, measures: 3, directScores: 3 })
-    const counts = await rowCounts()
+    const round = await createSampleRound(db(), { data: false })
+    const data = round.data
+    const first = await importRecords(db(), round.code, parseRecords(data), actor)
+    expect(first).toEqual({ round: round.code, visits: { added: 5, unchanged: 0 }, findings: { added: 3, unchanged: 0 }, externalScores: 3, measures: 3, directScores: 3 })
+    const counts = await roundRowCounts(db(), round.code)
     expect(counts).toEqual({ visits: 5, findings: 3, externalScores: 3, measures: 3, directScores: 3 })
 
-    const again = await importRecords(db(), '2026-01', DATA, actor)
-    expect(again).toEqual({ round: '2026-01', visits: { added: 0, unchanged: 5 }, findings: { added: 0, unchanged: 3 }, externalScores: 3, measures: 3, directScores: 3 })
-    expect(await rowCounts()).toEqual(counts)
+    const again = await importRecords(db(), round.code, parseRecords(data), actor)
+    expect(again).toEqual({ round: round.code, visits: { added: 0, unchanged: 5 }, findings: { added: 0, unchanged: 3 }, externalScores: 3, measures: 3, directScores: 3 })
+    expect(await roundRowCounts(db(), round.code)).toEqual(counts)
 
     // The same records written differently are still the same: ids in upper case, a count as
     // text, the same instant in another offset.
-    const rewritten = JSON.parse(JSON.stringify(DATA).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => id.toUpperCase())) as typeof DATA
+    const rewritten = JSON.parse(JSON.stringify(data).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => id.toUpperCase())) as SampleRecords
+    expect(rewritten.visits[0]!.id).not.toBe(data.visits[0]!.id)
+    expect(data.visits[0]!.at).toBe('2026-01-05T09:10:00+08:00')
     rewritten.visits[0]!.at = '2026-01-05T01:10:00Z'
     rewritten.findings[0]!.count = '2' as unknown as number
-    const third = await importRecords(db(), '2026-01', rewritten, actor)
+    const third = await importRecords(db(), round.code, parseRecords(rewritten), actor)
     expect(third).toMatchObject({ visits: { added: 0, unchanged: 5 }, findings: { added: 0, unchanged: 3 } })
-    expect(await rowCounts()).toEqual(counts)
+    expect(await roundRowCounts(db(), round.code)).toEqual(counts)
   })
 
   it('computes the ranking worked out by hand', async () => {
@@ -197,8 +192,9 @@ describe(`records import (${engineName})`, () => {
      * last (乙区) pays first (丙区) 200000.00; red [丙区], black [乙区], self-criticism 乙区 (head 李四);
      * escalation: 乙区 black-listed the 1st time (no published round before) → 约谈（分管市领导）.
      */
-    const result = await computeRanking(db(), '2026-01')
-    expect(result).toMatchObject({ round: '2026-01', indicatorSet: 'sample-civility@2026.1', status: 'computed' })
+    const round = await createSampleRound(db())
+    const result = await computeRanking(db(), round.code)
+    expect(result).toMatchObject({ round: round.code, indicatorSet: 'sample-civility@2026.1', status: 'computed' })
     expect(result.groups).toHaveLength(1)
     const g = result.groups[0]!
     expect(g.ranking.map(({ unit, name, rank, tied, total, components, findings, visits, change }) => ({ unit, name, rank, tied, total, components, findings, visits, change }))).toEqual([
@@ -218,22 +214,24 @@ describe(`records import (${engineName})`, () => {
   })
 
   it('refuses an id reused with other content (CONFLICT naming the id) and changes nothing', async () => {
-    const before = await rowCounts()
-    const [v0] = DATA.visits
-    const [f0] = DATA.findings
+    const round = await createSampleRound(db())
+    const before = await roundRowCounts(db(), round.code)
+    const [v0] = round.data.visits
+    const [f0] = round.data.findings
+    expect(v0!.at).toBe('2026-01-05T09:10:00+08:00')
     const batch = {
-      visits: [{ ...v0!, at: '2026-01-05T09:11:00+08:00' }, { id: uuid('c0000000', 1), point: 'P5', at: AT }],
+      visits: [{ ...v0!, at: '2026-01-05T09:11:00+08:00' }, { id: randomUUID(), point: 'P5', at: AT }],
       findings: [{ ...f0!, count: 3 }],
       externalScores: [{ unit: 'a', component: 'survey', value: '10' }],
     }
-    const error = await domainError(importRecords(db(), '2026-01', batch, actor))
+    const error = await domainError(importRecords(db(), round.code, parseRecords(batch), actor))
     expect(error.code).toBe('CONFLICT')
     expect(error.kind).toBe('conflict')
     expectExactly(error.issues, [
       ['visits[0].id', `visit ${v0!.id} is already recorded with different content`],
       ['findings[0].id', `finding ${f0!.id} is already recorded with different content`],
     ])
-    expect(await rowCounts()).toEqual(before)
+    expect(await roundRowCounts(db(), round.code)).toEqual(before)
     const [stored] = await db().select({ at: visits.at }).from(visits).where(eq(visits.id, v0!.id))
     expect(stored!.at.toISOString()).toBe('2026-01-05T01:10:00.000Z')
     const survey = await db()
@@ -241,9 +239,9 @@ describe(`records import (${engineName})`, () => {
       .from(externalScores)
       .innerJoin(rounds, eq(rounds.id, externalScores.roundId))
       .innerJoin(units, eq(units.id, externalScores.unitId))
-      .where(and(eq(rounds.code, '2026-01'), eq(units.code, 'a'), eq(externalScores.component, 'survey')))
+      .where(and(eq(rounds.code, round.code), eq(units.code, 'a'), eq(externalScores.component, 'survey')))
     expect(survey.map((r) => Number(r.value))).toEqual([90])
-    expect((await computeRanking(db(), '2026-01')).groups[0]!.ranking.map((u) => [u.unit, u.total])).toEqual([
+    expect((await computeRanking(db(), round.code)).groups[0]!.ranking.map((u) => [u.unit, u.total])).toEqual([
       ['c', '95.80'],
       ['a', '91.25'],
       ['b', '83.28'],
@@ -251,28 +249,31 @@ describe(`records import (${engineName})`, () => {
   })
 
   it('keeps a loaded round that has data: identical reload is unchanged, a change is ROUND_STATE', async () => {
-    const same = await loadRound(db(), ROUND_TEXT, actor)
+    const round = await createSampleRound(db())
+    const same = await loadRound(db(), round.text, actor)
     expect(same.status).toBe('unchanged')
-    const changed = ROUND_TEXT.replace('name: 2026年第1次文明程度指数测评', 'name: 2026年第1次文明程度指数测评（改）')
-    expect(changed).not.toBe(ROUND_TEXT)
+    const changed = round.text.replace('name: 2026年第1次文明程度指数测评', 'name: 2026年第1次文明程度指数测评（改）')
+    expect(changed).not.toBe(round.text)
     const error = await domainError(loadRound(db(), changed, actor))
     expect(error.code).toBe('ROUND_STATE')
-    expect(error.message).toMatch(/2026-01/)
-    expect((await getRoundSummary(db(), '2026-01')).name).toBe('2026年第1次文明程度指数测评')
+    expect(error.message).toContain(round.code)
+    expect((await getRoundSummary(db(), round.code)).name).toBe('2026年第1次文明程度指数测评')
   })
 
   it('a second round of the series shows rank change; its findings may refer to visits of an earlier batch', async () => {
-    const round2 = ROUND_TEXT.replace('code: "2026-01"', 'code: "2026-02"')
-      .replace('name: 2026年第1次文明程度指数测评', 'name: 2026年第2次文明程度指数测评')
-      .replace('period: { from: "2026-01-01", to: "2026-01-31" }', 'period: { from: "2026-02-01", to: "2026-02-28" }')
+    // Round 1 of the series, unpublished: rank change compares with its ranking computed now (c, a, b).
+    const round1 = await createSampleRound(db())
+    const code = uniqueCode('round')
+    const round2 = sampleRoundText({ code, series: round1.series, name: '2026年第2次文明程度指数测评', period: { from: '2026-02-01', to: '2026-02-28' } })
     expect((await loadRound(db(), round2, actor)).status).toBe('created')
-    await transitionRound(db(), '2026-02', 'open', actor)
-    const v = (n: number) => uuid('20000000', n)
+    await transitionRound(db(), code, 'open', actor)
+    const ids = Array.from({ length: 5 }, () => randomUUID())
+    const v = (n: number): string => ids[n - 1]!
     const at = '2026-02-10T10:00:00+08:00'
     const first = await importRecords(
       db(),
-      '2026-02',
-      {
+      code,
+      parseRecords({
         visits: [
           { id: v(1), point: 'P1', at },
           { id: v(2), point: 'P2', at },
@@ -295,15 +296,15 @@ describe(`records import (${engineName})`, () => {
           { unit: 'b', standard: '04-01-02', value: '6' },
           { unit: 'c', standard: '04-01-02', value: '6' },
         ],
-      },
+      }),
       actor,
     )
     expect(first.visits).toEqual({ added: 5, unchanged: 0 })
     // A later batch: a finding at a visit stored by the batch before.
-    const second = await importRecords(db(), '2026-02', { findings: [{ id: uuid('21000000', 1), visit: v(5), standard: '01-01-01', count: 4 }] }, actor)
+    const second = await importRecords(db(), code, parseRecords({ findings: [{ id: randomUUID(), visit: v(5), standard: '01-01-01', count: 4 }] }), actor)
     expect(second.findings).toEqual({ added: 1, unchanged: 0 })
     // A visit of another round is not a visit of this one.
-    const foreign = await domainError(importRecords(db(), '2026-02', { findings: [{ id: uuid('21000000', 2), visit: DATA.visits[0]!.id, standard: '01-01-02' }] }, actor))
+    const foreign = await domainError(importRecords(db(), code, parseRecords({ findings: [{ id: randomUUID(), visit: round1.data.visits[0]!.id, standard: '01-01-02' }] }), actor))
     expect(foreign.code).toBe('VALIDATION_FAILED')
     expectExactly(foreign.issues, [['findings[0].visit', 'unknown visit']])
 
@@ -317,7 +318,7 @@ describe(`records import (${engineName})`, () => {
      *   material 100; survey 90 → total = 0.7 × 500/7 + 15 + 13.5 = 50 + 15 + 13.5 = 78.50 (rank 3; was 1 → ↓2)
      * last (丙区) pays first (乙区) 200000.00.
      */
-    const result = await computeRanking(db(), '2026-02')
+    const result = await computeRanking(db(), code)
     const g = result.groups[0]!
     expect(g.ranking.map(({ unit, rank, total, components, findings, visits, change }) => ({ unit, rank, total, components, findings, visits, change }))).toEqual([
       { unit: 'b', rank: 1, total: '99.25', components: { field: '100.00', material: '100.00', survey: '95.00' }, findings: 0, visits: 2, change: '↑2' },
@@ -328,48 +329,54 @@ describe(`records import (${engineName})`, () => {
     expect(g.transfers).toEqual([{ payer: 'c', payee: 'b', amount: '200000.00', rule: 0 }])
     expect(g.lists).toEqual({ red: ['b'], black: ['c'] })
     // Round 1 is unaffected by round 2.
-    expect((await computeRanking(db(), '2026-01')).groups[0]!.ranking.map((u) => u.change)).toEqual(['new', 'new', 'new'])
+    expect((await computeRanking(db(), round1.code)).groups[0]!.ranking.map((u) => u.change)).toEqual(['new', 'new', 'new'])
   })
 
   it('changes a draft round without data ("updated")', async () => {
-    const draft = ROUND_TEXT.replace('code: "2026-01"', 'code: "2026-09"').replace('series: demo-monthly', 'series: other-series')
+    const code = uniqueCode('round')
+    const draft = sampleRoundText({ code, series: uniqueCode('series') })
     expect((await loadRound(db(), draft, actor)).status).toBe('created')
     const renamed = draft.replace('name: 2026年第1次文明程度指数测评', 'name: 2026年第9次（已更正）').replace('{ code: d, name: 丁区 }', '{ code: d, name: 丁区, head: 孙七 }')
+    expect(renamed).toContain('head: 孙七')
     const updated = await loadRound(db(), renamed, actor)
     expect(updated.status).toBe('updated')
-    expect(updated.round).toMatchObject({ code: '2026-09', name: '2026年第9次（已更正）', status: 'draft' })
-    expect((await getRoundSummary(db(), '2026-09')).name).toBe('2026年第9次（已更正）')
+    expect(updated.round).toMatchObject({ code, name: '2026年第9次（已更正）', status: 'draft' })
+    expect((await getRoundSummary(db(), code)).name).toBe('2026年第9次（已更正）')
     expect((await loadRound(db(), renamed, actor)).status).toBe('unchanged')
   })
 
   it('refuses data for an unknown round (NOT_FOUND)', async () => {
-    const error = await domainError(importRecords(db(), 'nosuch', DATA, actor))
+    const error = await domainError(importRecords(db(), uniqueCode('never-loaded'), parseRecords(freshSampleData()), actor))
     expect(error.code).toBe('NOT_FOUND')
   })
 
   // SPEC §6: `review` means entry is closed; a write the state forbids is rejected, never applied.
   it('refuses visits and findings once the round is under review (ROUND_STATE)', async () => {
-    expect((await transitionRound(db(), '2026-02', 'close', actor)).status).toBe('review')
-    const before = await rowCounts()
-    const visit = await domainError(importRecords(db(), '2026-02', { visits: [{ id: uuid('90000000', 1), point: 'P1', at: AT }] }, actor))
+    const round = await createSampleRound(db())
+    expect((await transitionRound(db(), round.code, 'close', actor)).status).toBe('review')
+    const before = await roundRowCounts(db(), round.code)
+    const visit = await domainError(importRecords(db(), round.code, parseRecords({ visits: [{ id: randomUUID(), point: 'P1', at: AT }] }), actor))
     expect(visit.code).toBe('ROUND_STATE')
-    const finding = await domainError(importRecords(db(), '2026-02', { findings: [{ id: uuid('90000000', 2), visit: uuid('20000000', 1), standard: '01-01-02' }] }, actor))
+    const finding = await domainError(importRecords(db(), round.code, parseRecords({ findings: [{ id: randomUUID(), visit: round.data.visits[0]!.id, standard: '01-01-02' }] }), actor))
     expect(finding.code).toBe('ROUND_STATE')
-    expect(await rowCounts()).toEqual(before)
+    expect(await roundRowCounts(db(), round.code)).toEqual(before)
   })
 
   it('a published round refuses imports (ROUND_STATE), even an identical retry, and its file stays as it is', async () => {
-    await db().update(rounds).set({ status: 'published' }).where(eq(rounds.code, '2026-01'))
-    const before = await rowCounts()
-    const extra = await domainError(importRecords(db(), '2026-01', { visits: [{ id: uuid('30000000', 1), point: 'P5', at: AT }] }, actor))
+    const round = await createSampleRound(db())
+    await db().update(rounds).set({ status: 'published' }).where(eq(rounds.code, round.code))
+    const before = await roundRowCounts(db(), round.code)
+    const extra = await domainError(importRecords(db(), round.code, parseRecords({ visits: [{ id: randomUUID(), point: 'P5', at: AT }] }), actor))
     expect(extra.code).toBe('ROUND_STATE')
     expect(extra.kind).toBe('state')
-    const retry = await domainError(importRecords(db(), '2026-01', DATA, actor))
+    const retry = await domainError(importRecords(db(), round.code, parseRecords(round.data), actor))
     expect(retry.code).toBe('ROUND_STATE')
-    expect(await rowCounts()).toEqual(before)
-    expect((await loadRound(db(), ROUND_TEXT, actor)).status).toBe('unchanged')
-    const changed = await domainError(loadRound(db(), ROUND_TEXT.replace('amount: "200000"', 'amount: "300000"'), actor))
-    expect(changed.code).toBe('ROUND_STATE')
+    expect(await roundRowCounts(db(), round.code)).toEqual(before)
+    expect((await loadRound(db(), round.text, actor)).status).toBe('unchanged')
+    const changed = round.text.replace('amount: "200000"', 'amount: "300000"')
+    expect(changed).not.toBe(round.text)
+    const refused = await domainError(loadRound(db(), changed, actor))
+    expect(refused.code).toBe('ROUND_STATE')
   })
 })
 
@@ -377,21 +384,18 @@ describe(`record times (${engineName})`, () => {
   // `new Date` rolls impossible calendar dates over (2026-02-30 → 2026-03-01); the import must
   // refuse them, as the round-file validator does for periods.
   it('rejects visits at dates that do not exist, storing nothing', async () => {
-    const code = '2026-dates'
-    const text = ROUND_TEXT.replace('code: "2026-01"', `code: "${code}"`).replace('series: demo-monthly', 'series: dates-series')
-    expect((await loadRound(db(), text, actor)).status).toBe('created')
-    await transitionRound(db(), code, 'open', actor)
-    const before = await rowCounts()
+    const round = await createSampleRound(db(), { data: false })
+    const before = await roundRowCounts(db(), round.code)
     const error = await domainError(
       importRecords(
         db(),
-        code,
-        {
+        round.code,
+        parseRecords({
           visits: [
-            { id: uuid('40000000', 1), point: 'P1', at: '2026-02-30' },
-            { id: uuid('40000000', 2), point: 'P1', at: '2026-04-31T09:00:00+08:00' },
+            { id: randomUUID(), point: 'P1', at: '2026-02-30' },
+            { id: randomUUID(), point: 'P1', at: '2026-04-31T09:00:00+08:00' },
           ],
-        },
+        }),
         actor,
       ),
     )
@@ -400,7 +404,7 @@ describe(`record times (${engineName})`, () => {
       ['visits[0].at', 'is not a date-time'],
       ['visits[1].at', 'is not a date-time'],
     ])
-    expect(await rowCounts()).toEqual(before)
+    expect(await roundRowCounts(db(), round.code)).toEqual(before)
   })
 })
 

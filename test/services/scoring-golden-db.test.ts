@@ -14,6 +14,7 @@ import { computeRanking } from '../../src/services/scoring.js'
 import type { DataFile } from '../../src/domain/scoring/from-records.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
 import { compareWithExpected, listScoringFixtures, loadScoringFixture } from '../helpers/scoring-fixtures.js'
+import { parseRecords } from '../../src/domain/records/parse.js'
 
 const actor = { id: null, name: 'golden' }
 let t: TestDatabase
@@ -47,7 +48,7 @@ describe(`golden scoring fixtures through the database (${engineName})`, () => {
       await loadIndicatorSet(t.handle.db, set, null, actor)
       await storeRound(t.handle.db, round, actor)
       await transitionRound(t.handle.db, round.code, 'open', actor)
-      await importRecords(t.handle.db, round.code, toRecords(file, fx.data, `${round.period.from}T09:00:00+08:00`), actor)
+      await importRecords(t.handle.db, round.code, parseRecords(toRecords(file, fx.data, `${round.period.from}T09:00:00+08:00`)), actor)
       const skip = Object.keys(fx.history).length > 0 ? new Set(['change', 'escalation']) : new Set<string>()
       // During fieldwork the ranking aggregates the findings; after the close, the per-visit totals.
       compareWithExpected(fx, await computeRanking(t.handle.db, round.code), skip)

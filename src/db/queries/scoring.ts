@@ -41,7 +41,7 @@ export async function evidenceByUnitStandard(db: Queryable, roundId: number): Pr
   return toEvidence(
     await queryRows<EvidenceSqlRow>(
       db,
-      sql`select unit_id, standard_id, count(*)::int as visits_with_findings, sum(findings)::int as findings,
+      sql`select unit_id, standard_id, count(*)::int as visits_with_findings, sum(findings)::bigint as findings,
                  sum(deduction)::text as deductions, (sum(deduction) - coalesce(sum(excess), 0))::text as capped
           from visit_standard_totals
           where round_id = ${roundId}
@@ -65,7 +65,7 @@ export async function evidenceFromFindings(db: Queryable, roundId: number): Prom
       )
       select pv.unit_id, pv.standard_id,
              count(*)::int as visits_with_findings,
-             sum(pv.n)::int as findings,
+             sum(pv.n)::bigint as findings,
              sum(pv.explicit + coalesce((s.rule->>'per')::numeric, 0) * pv.plain)::text as deductions,
              sum(least(s.points, pv.explicit + coalesce((s.rule->>'per')::numeric, 0) * pv.plain))::text as capped
       from per_visit pv
@@ -135,7 +135,7 @@ export async function visitEvidence(db: Queryable, roundId: number, totalsReady:
     db,
     totalsReady
       ? sql`select visit_id, standard_id, findings, deduction::text as deduction from visit_standard_totals where round_id = ${roundId} and findings > 0`
-      : sql`select f.visit_id, f.standard_id, sum(f.count)::int as findings,
+      : sql`select f.visit_id, f.standard_id, sum(f.count)::bigint as findings,
                    sum(coalesce(f.deduction, coalesce((s.rule->>'per')::numeric, 0) * f.count))::text as deduction
             from findings f join indicator_nodes s on s.id = f.standard_id
             where f.round_id = ${roundId} and f.status <> 'rejected'

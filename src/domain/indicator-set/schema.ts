@@ -8,13 +8,28 @@
  */
 import Type from 'typebox'
 
-const Text = Type.String({ minLength: 1 })
-const DecimalText = Type.String({ minLength: 1, description: 'a decimal number written as text, e.g. "0.5"' })
+/**
+ * Longest texts: a name or title, and a standard's wording or a description. Generous for any
+ * real checklist; they bound what a request body can make the server store and render.
+ */
+export const NAME_MAX = 200
+export const LONG_TEXT_MAX = 4000
+const Text = Type.String({ minLength: 1, maxLength: NAME_MAX })
+const LongText = Type.String({ minLength: 1, maxLength: LONG_TEXT_MAX })
+const Description = Type.String({ maxLength: LONG_TEXT_MAX })
+const DecimalText = Type.String({ minLength: 1, maxLength: 64, description: 'a decimal number written as text, e.g. "0.5"' })
 
 export const SetCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 64 })
 export const SetVersion = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 32 })
-/** Node codes may be Chinese-prefixed checklist codes such as 公交-01-01; no spaces, no "@". */
-export const NodeCode = Type.String({ pattern: '^[^\\s@]+$', maxLength: 64 })
+/**
+ * Codes of nodes, components, point types, and (src/domain/round/schema.ts) of rounds, series,
+ * groups, units and points: any characters but white space, "@" and control characters, so
+ * Chinese-prefixed checklist codes such as 公交-01-01 are codes. URL parameters naming them
+ * use the same pattern (src/http/params.ts).
+ */
+export const CODE_PATTERN = '^[^\\s@\\u0000-\\u001f\\u007f]+$'
+export const CODE_MAX = 64
+export const NodeCode = Type.String({ pattern: CODE_PATTERN, maxLength: CODE_MAX })
 
 export const RuleKinds = ['deduct', 'check', 'gate', 'measure', 'direct'] as const
 export type RuleKind = (typeof RuleKinds)[number]
@@ -27,7 +42,7 @@ export const RuleSchema = Type.Object(
     per: Type.Optional(DecimalText),
     scope: Type.Optional(Type.Union([Type.Literal('point'), Type.Literal('unit')])),
     target: Type.Optional(DecimalText),
-    unit: Type.Optional(Text),
+    unit: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
   },
   { additionalProperties: false },
 )
@@ -38,13 +53,13 @@ export const ComponentSchema = Type.Object(
     name: Text,
     weight: DecimalText,
     source: Type.Union([Type.Literal('findings'), Type.Literal('external')]),
-    description: Type.Optional(Type.String()),
+    description: Type.Optional(Description),
   },
   { additionalProperties: false },
 )
 
 export const PointTypeSchema = Type.Object(
-  { code: NodeCode, name: Text, description: Type.Optional(Type.String()) },
+  { code: NodeCode, name: Text, description: Type.Optional(Description) },
   { additionalProperties: false },
 )
 
@@ -59,12 +74,12 @@ export const NodeSchema = Type.Cyclic(
       {
         code: NodeCode,
         name: Type.Optional(Text),
-        text: Type.Optional(Text),
+        text: Type.Optional(LongText),
         component: Type.Optional(NodeCode),
         pointTypes: Type.Optional(Type.Array(NodeCode)),
         points: Type.Optional(DecimalText),
         rule: Type.Optional(RuleSchema),
-        method: Type.Optional(Type.String()),
+        method: Type.Optional(Description),
         children: Type.Optional(Type.Array(Type.Ref('Node'))),
       },
       { additionalProperties: false },
@@ -78,7 +93,7 @@ export const IndicatorSetFileSchema = Type.Object(
     code: SetCode,
     version: SetVersion,
     name: Text,
-    description: Type.Optional(Type.String()),
+    description: Type.Optional(Description),
     naPolicy: Type.Optional(Type.Union([Type.Literal('exclude'), Type.Literal('peer-mean')])),
     components: Type.Array(ComponentSchema, { minItems: 1 }),
     pointTypes: Type.Optional(Type.Array(PointTypeSchema)),

@@ -3,11 +3,13 @@
  * that needs the indicator set are checked in validate.ts.
  */
 import Type from 'typebox'
-import { NodeCode } from '../indicator-set/schema.js'
+import { CODE_MAX, CODE_PATTERN, LONG_TEXT_MAX, NAME_MAX, NodeCode } from '../indicator-set/schema.js'
 
-const Text = Type.String({ minLength: 1 })
-const DecimalText = Type.String({ minLength: 1 })
-const Code = Type.String({ pattern: '^[^\\s@]+$', maxLength: 64 })
+const Text = Type.String({ minLength: 1, maxLength: NAME_MAX })
+const OptionalText = Type.String({ maxLength: NAME_MAX })
+const LongText = Type.String({ maxLength: LONG_TEXT_MAX })
+const DecimalText = Type.String({ minLength: 1, maxLength: 64 })
+const Code = Type.String({ pattern: CODE_PATTERN, maxLength: CODE_MAX })
 
 export const ConsequencesSchema = Type.Object(
   {
@@ -22,7 +24,7 @@ export const ConsequencesSchema = Type.Object(
             ties: Type.Optional(Type.Union([Type.Literal('split'), Type.Literal('skip')])),
             /** Confidence gate (SPEC §5): a probability in (0, 1], e.g. "0.9"; checked in validate.ts. */
             minConfidence: Type.Optional(DecimalText),
-            note: Type.Optional(Type.String()),
+            note: Type.Optional(LongText),
           },
           { additionalProperties: false },
         ),
@@ -40,10 +42,10 @@ export const RoundFileSchema = Type.Object(
     code: Code,
     series: Code,
     name: Text,
-    indicatorSet: Type.String({ minLength: 3, description: 'code@version' }),
-    period: Type.Object({ from: Type.String(), to: Type.String() }, { additionalProperties: false }),
+    indicatorSet: Type.String({ minLength: 3, maxLength: 100, description: 'code@version' }),
+    period: Type.Object({ from: Type.String({ maxLength: 32 }), to: Type.String({ maxLength: 32 }) }, { additionalProperties: false }),
     evaluator: Text,
-    tiebreak: Type.Optional(Type.Array(Type.String())),
+    tiebreak: Type.Optional(Type.Array(Type.String({ maxLength: 100 }))),
     consequences: Type.Optional(ConsequencesSchema),
     groups: Type.Array(
       Type.Object(
@@ -53,7 +55,7 @@ export const RoundFileSchema = Type.Object(
           weights: Type.Optional(Type.Record(Type.String(), DecimalText)),
           consequences: Type.Optional(ConsequencesSchema),
           units: Type.Array(
-            Type.Object({ code: Code, name: Text, head: Type.Optional(Type.String()) }, { additionalProperties: false }),
+            Type.Object({ code: Code, name: Text, head: Type.Optional(OptionalText) }, { additionalProperties: false }),
             { minItems: 1 },
           ),
         },
@@ -69,7 +71,7 @@ export const RoundFileSchema = Type.Object(
             name: Text,
             type: NodeCode,
             unit: Code,
-            address: Type.Optional(Type.String()),
+            address: Type.Optional(LongText),
             lat: Type.Optional(DecimalText),
             lng: Type.Optional(DecimalText),
           },

@@ -4,8 +4,10 @@ import { editFinding, findingHistory, listFindings, reviewFinding } from '../../
 import { getRound } from '../../services/rounds.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
+import { Offset, RoundParams, Uuid } from '../params.js'
+import { RECORD_BOUNDS as B } from '../../domain/records/bounds.js'
 
-const Id = Type.Object({ id: Type.String() })
+const Id = Type.Object({ id: Uuid })
 
 const findingRoutes: FastifyPluginAsync = async (app) => {
   app.get(
@@ -15,8 +17,8 @@ const findingRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         summary: "A round's findings, newest first (an evaluator sees the ones it submitted)",
         tags: ['findings'],
-        params: Type.Object({ code: Type.String() }),
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        params: RoundParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), offset: Type.Optional(Offset) }),
         response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(Type.Unknown()) }), ...problems(401, 403, 404) },
       },
     },
@@ -36,7 +38,7 @@ const findingRoutes: FastifyPluginAsync = async (app) => {
         description: 'A rejection needs a reason. Rejected findings do not count in the scores.',
         tags: ['findings'],
         params: Id,
-        body: Type.Object({ decision: Type.Union([Type.Literal('accept'), Type.Literal('reject'), Type.Literal('reset')]), reason: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        body: Type.Object({ decision: Type.Union([Type.Literal('accept'), Type.Literal('reject'), Type.Literal('reset')]), reason: Type.Optional(Type.String({ maxLength: B.noteLength })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ id: Type.String(), status: Type.String() }), ...problems(400, 401, 403, 404, 409) },
       },
     },
@@ -53,12 +55,12 @@ const findingRoutes: FastifyPluginAsync = async (app) => {
         params: Id,
         body: Type.Object(
           {
-            standard: Type.Optional(Type.String()),
-            count: Type.Optional(Type.Integer({ minimum: 1 })),
-            deduction: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-            note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-            photos: Type.Optional(Type.Array(Type.String())),
-            reason: Type.Optional(Type.String()),
+            standard: Type.Optional(Type.String({ maxLength: B.codeLength })),
+            count: Type.Optional(Type.Integer({ minimum: 1, maximum: B.maxCount })),
+            deduction: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+            note: Type.Optional(Type.Union([Type.String({ maxLength: B.noteLength }), Type.Null()])),
+            photos: Type.Optional(Type.Array(Type.String({ maxLength: 80 }), { maxItems: B.photosPerFinding })),
+            reason: Type.Optional(Type.String({ maxLength: B.noteLength })),
           },
           { additionalProperties: false },
         ),

@@ -3,6 +3,7 @@ import Type from 'typebox'
 import { getIndicatorSet, invalid, listIndicatorSets, loadIndicatorSet, validateIndicatorSet } from '../../services/indicator-sets.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
+import { SetParams } from '../params.js'
 import { ALL_ROLES } from '../types.js'
 
 const SetSummarySchema = Type.Object({
@@ -20,7 +21,9 @@ const SetSummarySchema = Type.Object({
 
 const indicatorSets: FastifyPluginAsync = async (app) => {
   // The set arrives as YAML or JSON text and is read by the same decimal-preserving reader as
-  // files: JSON numbers such as 0.85 must not pass through a binary float.
+  // files: JSON numbers such as 0.85 must not pass through a binary float. It replaces the
+  // guarded JSON parser (plugins/input-guard.ts): the set's reader checks its own text.
+  app.removeContentTypeParser('application/json')
   app.addContentTypeParser(['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
     done(null, body)
   })
@@ -41,8 +44,8 @@ const indicatorSets: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'One indicator set with its full tree',
         tags: ['indicator sets'],
-        params: Type.Object({ code: Type.String(), version: Type.String() }),
-        response: { 200: Type.Intersect([SetSummarySchema, Type.Object({ definition: Type.Unknown() })]), ...problems(401, 403, 404) },
+        params: SetParams,
+        response: { 200: Type.Intersect([SetSummarySchema, Type.Object({ definition: Type.Unknown() })]), ...problems(400, 401, 403, 404) },
       },
     },
     async (request) => getIndicatorSet(app.db, request.params.code, request.params.version),

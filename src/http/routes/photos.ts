@@ -2,10 +2,11 @@ import fs from 'node:fs'
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/type-provider-typebox'
 import multipart from '@fastify/multipart'
 import Type from 'typebox'
-import { DomainError } from '../../domain/errors.js'
 import { findPhoto, storePhoto } from '../../services/photos.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
+import { PhotoHash } from '../params.js'
+import { receiveFile } from '../multipart.js'
 
 const photos: FastifyPluginAsync = async (app) => {
   await app.register(multipart, { limits: { fileSize: app.config.maxPhotoBytes, files: 1, fields: 5 } })
@@ -27,10 +28,8 @@ const photos: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart()) throw new DomainError('VALIDATION_FAILED', 'send the photo as multipart/form-data', [{ path: 'body', message: 'not multipart/form-data' }])
-      const file = await request.file()
-      if (!file) throw new DomainError('VALIDATION_FAILED', 'no file in the upload', [{ path: 'photo', message: 'missing' }])
-      const stored = await storePhoto(app.db, app.config.storageDir, file.file, () => file.file.truncated, actorOf(request))
+      const { file, bytes } = await receiveFile(request, 'photo', 'photo')
+      const stored = await storePhoto(app.db, app.config.storageDir, bytes, () => file.file.truncated, actorOf(request))
       return reply.code(stored.status === 'stored' ? 201 : 200).send(stored)
     },
   )
@@ -42,8 +41,8 @@ const photos: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'A stored photo',
         tags: ['photos'],
-        params: Type.Object({ hash: Type.String() }),
-        response: { 200: Type.Unknown({ description: 'the image bytes' }), ...problems(401, 403, 404) },
+        params: Type.Object({ hash: PhotoHash }),
+        response: { 200: Type.Unknown({ description: 'the image bytes' }), ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

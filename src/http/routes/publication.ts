@@ -6,14 +6,16 @@
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
+import { MAX_REPLICATES } from '../../domain/credibility/index.js'
 import { DomainError } from '../../domain/errors.js'
 import { isReportFormat, renderReport, reportFileName, REPORT_FORMATS, REPORT_MEDIA_TYPES } from '../../reports/render.js'
 import { correctRound, publicationList, publishRound, reportInput } from '../../services/publication.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
+import { Code, REASON_MAX, Revision, RoundParams } from '../params.js'
 
-const Params = Type.Object({ code: Type.String() })
-const Revision = Type.Object({ revision: Type.Optional(Type.Integer({ minimum: 1 })) })
+const Params = RoundParams
+const RevisionQuery = Type.Object({ revision: Type.Optional(Revision) })
 
 const publication: FastifyPluginAsync = async (app) => {
   app.post(
@@ -24,10 +26,10 @@ const publication: FastifyPluginAsync = async (app) => {
         summary: 'Publish a reviewed round (review → published): hashed snapshot with credibility, transfers posted to the ledger',
         tags: ['publication'],
         params: Params,
-        body: Type.Optional(Type.Object({ replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false })),
+        body: Type.Optional(Type.Object({ replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATES })) }, { additionalProperties: false })),
         response: {
           200: Type.Object({ round: Type.String(), revision: Type.Integer(), hash: Type.String(), publishedAt: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), transfers: Type.Integer() }),
-          ...problems(400, 401, 403, 404, 409),
+          ...problems(400, 401, 403, 404, 409, 503),
         },
       },
     },
@@ -42,7 +44,7 @@ const publication: FastifyPluginAsync = async (app) => {
         summary: 'Reopen a published round for a correction (published → review); the next publish is the next revision',
         tags: ['publication'],
         params: Params,
-        body: Type.Object({ reason: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: REASON_MAX }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ round: Type.String(), status: Type.String(), reason: Type.String(), revision: Type.Integer() }), ...problems(400, 401, 403, 404, 409) },
       },
     },
@@ -59,7 +61,7 @@ const publication: FastifyPluginAsync = async (app) => {
         params: Params,
         response: {
           200: Type.Array(Type.Object({ revision: Type.Integer(), reason: Type.Union([Type.String(), Type.Null()]), hash: Type.String(), publishedAt: Type.String() })),
-          ...problems(401, 403, 404),
+          ...problems(400, 401, 403, 404),
         },
       },
     },
@@ -73,8 +75,8 @@ const publication: FastifyPluginAsync = async (app) => {
       schema: {
         summary: `A published revision as a document: ${REPORT_FORMATS.join(', ')} (the latest revision unless ?revision=n)`,
         tags: ['publication'],
-        params: Type.Object({ code: Type.String(), format: Type.String() }),
-        querystring: Revision,
+        params: Type.Object({ code: Code, format: Type.String({ pattern: '^[a-z0-9]+$', maxLength: 16 }) }),
+        querystring: RevisionQuery,
         response: { 200: Type.Unknown({ description: 'the document' }), ...problems(400, 401, 403, 404) },
       },
     },
@@ -107,7 +109,7 @@ const publication: FastifyPluginAsync = async (app) => {
     '/public/rounds/:code/revisions/:revision',
     {
       config: { access: 'public' },
-      schema: { summary: 'Public notice page of one published revision', tags: ['public'], params: Type.Object({ code: Type.String(), revision: Type.Integer({ minimum: 1 }) }) },
+      schema: { summary: 'Public notice page of one published revision', tags: ['public'], params: Type.Object({ code: Code, revision: Revision }) },
     },
     async (request, reply) => publicPage(request.params.code, request.params.revision, reply),
   )

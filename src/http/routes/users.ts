@@ -4,6 +4,7 @@ import { ROLES } from '../../db/schema/index.js'
 import { createUser, listUsers } from '../../services/users.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
+import { Code, NAME_MAX } from '../params.js'
 import { ALL_ROLES } from '../types.js'
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)))
@@ -48,7 +49,7 @@ const users: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Create a user and return its token (shown once)',
         tags: ['users'],
-        body: Type.Object({ name: Type.String({ minLength: 1 }), role: RoleSchema, unit: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: NAME_MAX }), role: RoleSchema, unit: Type.Optional(Code) }, { additionalProperties: false }),
         response: { 201: Type.Object({ id: Type.Integer(), name: Type.String(), role: Type.String(), token: Type.String() }), ...problems(400, 401, 403, 404) },
       },
     },

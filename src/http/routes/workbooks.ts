@@ -1,7 +1,7 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/type-provider-typebox'
 import multipart from '@fastify/multipart'
@@ -11,29 +11,50 @@ import { importWorkbook, markErrorsCopy, WorkbookRejected, writeRoundTemplate } 
 import { actorOf } from '../actor.js'
 import { sendProblem } from '../plugins/errors.js'
 import { problems } from '../schemas.js'
+import { RoundParams } from '../params.js'
+import { receiveFile } from '../multipart.js'
+import { STALE_AFTER_MS, sweepUploads, uploadFileName, uploadsDir } from '../upload-files.js'
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-const Params = Type.Object({ code: Type.String() })
+const Params = RoundParams
 
 const workbooks: FastifyPluginAsync = async (app) => {
   await app.register(multipart, { limits: { fileSize: app.config.bodyLimit, files: 1, fields: 5 } })
   const markedDir = path.join(app.config.storageDir, 'rejected-imports')
+  const uploads = uploadsDir(app.config.storageDir)
+  // Uploads left by a process that died mid-request (see ../upload-files.ts): swept at start,
+  // and again by an import when the last sweep is an hour old, so a long-running server also
+  // clears what another server sharing the storage left.
+  // Housekeeping only: a failed sweep is logged and neither stops the server nor an import.
+  let swept = 0
+  const sweep = async (): Promise<void> => {
+    swept = Date.now()
+    try {
+      const removed = await sweepUploads(uploads, swept)
+      if (removed.length > 0) app.log.info({ dir: uploads, files: removed.length }, 'removed leftover upload files')
+    } catch (error) {
+      app.log.warn({ err: error, dir: uploads }, 'could not sweep leftover upload files')
+    }
+  }
+  await sweep()
 
   app.get(
     '/api/v1/rounds/:code/template',
     {
       config: { access: ['admin', 'evaluator'] },
-      schema: { summary: 'The Excel entry template of a round', tags: ['excel'], params: Params, response: { 200: Type.Unknown({ description: 'xlsx' }), ...problems(401, 403, 404) } },
+      schema: { summary: 'The Excel entry template of a round', tags: ['excel'], params: Params, response: { 200: Type.Unknown({ description: 'xlsx' }), ...problems(400, 401, 403, 404) } },
     },
     async (request, reply) => {
-      const file = path.join(os.tmpdir(), `civindex-template-${randomBytes(6).toString('hex')}.xlsx`)
-      try {
-        await writeRoundTemplate(app.db, request.params.code, file)
-        const body = fs.readFileSync(file)
-        return reply.type(XLSX).header('content-disposition', `attachment; filename="round-${encodeURIComponent(request.params.code)}-template.xlsx"`).send(body)
-      } finally {
-        fs.rmSync(file, { force: true })
-      }
+      // Built in memory (a template is a few hundred KB): no file to leave behind.
+      const chunks: Buffer[] = []
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk)
+          done()
+        },
+      })
+      await writeRoundTemplate(app.db, request.params.code, sink)
+      return reply.type(XLSX).header('content-disposition', `attachment; filename="round-${encodeURIComponent(request.params.code)}-template.xlsx"`).send(Buffer.concat(chunks))
     },
   )
 
@@ -57,13 +78,17 @@ const workbooks: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart()) throw new DomainError('VALIDATION_FAILED', 'send the workbook as multipart/form-data', [{ path: 'body', message: 'not multipart/form-data' }])
-      const upload = await request.file()
-      if (!upload) throw new DomainError('VALIDATION_FAILED', 'no file in the upload', [{ path: 'file', message: 'missing' }])
-      const file = path.join(os.tmpdir(), `civindex-import-${randomBytes(6).toString('hex')}.xlsx`)
+      const { file: upload, bytes } = await receiveFile(request, 'workbook', 'file')
+      if (Date.now() - swept > STALE_AFTER_MS) await sweep()
+      await fs.promises.mkdir(uploads, { recursive: true })
+      const file = uploadFileName(uploads)
+      // The file exists before any byte is read, so removing it below is final: a write stream
+      // opening it lazily could create it after an early failure had already removed it.
+      const handle = await fs.promises.open(file, 'wx', 0o600)
       try {
-        await pipeline(upload.file, fs.createWriteStream(file))
-        if (upload.file.truncated) return sendProblem(reply, request, 413, 'BODY_TOO_LARGE', 'The workbook is too large', `the limit is ${app.config.bodyLimit} bytes (CIVINDEX_BODY_LIMIT)`)
+        // Closes the handle when done or failed (client abort, size limit, disk full).
+        await pipeline(bytes, handle.createWriteStream())
+        if (upload.file.truncated) return sendProblem(reply, request, 413, 'BODY_TOO_LARGE', '工作簿过大', `the limit is ${app.config.bodyLimit} bytes (CIVINDEX_BODY_LIMIT)`)
         try {
           return await importWorkbook(app.db, request.params.code, file, actorOf(request))
         } catch (error) {
@@ -87,7 +112,8 @@ const workbooks: FastifyPluginAsync = async (app) => {
             })
         }
       } finally {
-        fs.rmSync(file, { force: true })
+        await handle.close().catch(() => undefined)
+        await fs.promises.rm(file, { force: true })
       }
     },
   )
@@ -96,11 +122,11 @@ const workbooks: FastifyPluginAsync = async (app) => {
     '/api/v1/imports/:id/errors.xlsx',
     {
       config: { access: ['admin', 'evaluator'] },
-      schema: { summary: 'The marked copy of a refused workbook', tags: ['excel'], params: Type.Object({ id: Type.String() }), response: { 200: Type.Unknown(), ...problems(401, 403, 404) } },
+      schema: { summary: 'The marked copy of a refused workbook', tags: ['excel'], params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{24}$' }) }), response: { 200: Type.Unknown(), ...problems(400, 401, 403, 404) } },
     },
     async (request, reply) => {
       const file = path.join(markedDir, `${request.params.id}.xlsx`)
-      if (!/^[0-9a-f]{24}$/.test(request.params.id) || !fs.existsSync(file)) throw new DomainError('NOT_FOUND', 'no such marked workbook')
+      if (!fs.existsSync(file)) throw new DomainError('NOT_FOUND', 'no such marked workbook')
       return reply.type(XLSX).header('content-disposition', 'attachment; filename="errors.xlsx"').send(fs.readFileSync(file))
     },
   )
