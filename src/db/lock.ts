@@ -10,7 +10,8 @@ import { DomainError } from '../domain/errors.js'
 const LOCK_NAME = 'civindex.lock'
 const held = new Set<string>()
 
-function alive(pid: number): boolean {
+/** Whether a process of this host runs under `pid` (EPERM: it does, under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { alive } from '../db/lock.js'
 
 export const UPLOADS_DIR = 'import-uploads'
 export const STALE_AFTER_MS = 60 * 60 * 1000
@@ -44,15 +45,6 @@ export function uploadFileName(dir: string, extension = 'xlsx', pid = process.pi
   return path.join(dir, `upload-${scope}-${pid}-${randomBytes(8).toString('hex')}.${extension}`)
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Removes the files left by dead processes and stale ones; returns the names removed. */
 export async function sweepUploads(dir: string, now: number = Date.now()): Promise<string[]> {
@@ -71,7 +63,7 @@ export async function sweepUploads(dir: string, now: number = Date.now()): Promi
     const ours = match?.[1] === PROCESS_SCOPE
     if (ours && pid === process.pid) continue
     const file = path.join(dir, entry.name)
-    let remove = ours && pid !== null && !running(pid)
+    let remove = ours && pid !== null && !alive(pid)
     if (!remove) {
       const stat = await fs.promises.stat(file).catch(() => null)
       remove = stat !== null && now - stat.mtimeMs > STALE_AFTER_MS

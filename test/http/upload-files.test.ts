@@ -3,7 +3,6 @@
  * every request removes its own (success, refused workbook, unreadable file, client abort); and
  * a server start sweeps what a crashed process left, sparing what a live server may still read.
  */
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,8 +20,12 @@ const storage = tempDir('civindex-storage-')
 const uploads = path.join(storage, 'import-uploads')
 const otherScope = PROCESS_SCOPE === 'f'.repeat(12) ? 'e'.repeat(12) : 'f'.repeat(12)
 
-/** A pid that is not running: a child that has exited. */
-const deadPid = spawnSync(process.execPath, ['-e', '']).pid
+/**
+ * A pid that is not running: above Linux's PID_MAX_LIMIT (2²² = 4,194,304), so no process has
+ * it. (A child that has exited will do on a quiet machine, but its pid may be handed out again
+ * while the whole suite starts processes: pid_max here is 32,768.)
+ */
+const deadPid = 4_194_305
 
 function leftover(name: string, ageMs: number): string {
   const file = path.join(uploads, name)

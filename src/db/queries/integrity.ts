@@ -49,8 +49,11 @@ export async function ledgerEntryCount(db: Queryable): Promise<number> {
   return toCount(row!.n)
 }
 
-/** The tables of civindex's schema (src/db/schema): what holds entered, computed and published data. */
-const DATA_TABLES = new Set<string>(Object.values(schema).flatMap((value) => (is(value, PgTable) ? [getTableName(value)] : [])))
+/** Tables that migrations fill themselves: a database just migrated already has their rows. */
+const BOOKKEEPING = new Set(['civindex_entry_versions'])
+
+/** The tables of civindex's schema (src/db/schema) that hold entered, computed and published data. */
+const DATA_TABLES = new Set<string>(Object.values(schema).flatMap((value) => (is(value, PgTable) && !BOOKKEEPING.has(getTableName(value)) ? [getTableName(value)] : [])))
 
 /**
  * The tables that hold data, for "is this database empty?": in a civindex database, those of

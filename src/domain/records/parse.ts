@@ -37,16 +37,20 @@ export interface ParsedVisit extends Parsed {
   lng: string | null
 }
 
-export interface ParsedFinding extends Parsed {
-  id: string | null
-  visit: string | null
-  standard: string | null
+/** What a finding says, as stored: the same read and resolved. */
+export interface FindingContent {
   count: number
   deduction: string | null
   note: string | null
   evaluator: string | null
   at: Date | null
   photos: string[]
+}
+
+export interface ParsedFinding extends Parsed, FindingContent {
+  id: string | null
+  visit: string | null
+  standard: string | null
   lat: string | null
   lng: string | null
 }

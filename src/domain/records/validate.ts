@@ -17,7 +17,7 @@ import type { Issue } from '../errors.js'
 import type { RuleKind } from '../indicator-set/schema.js'
 import { UuidSet, UuidTable } from '../uuid.js'
 import { RECORD_BOUNDS, inWindow, type TimeWindow } from './bounds.js'
-import { parseRecords, type ParsedBatch, type RecordKind } from './parse.js'
+import { parseRecords, type FindingContent, type ParsedBatch, type RecordKind } from './parse.js'
 
 export { parseTime } from './parse.js'
 
@@ -79,17 +79,11 @@ export interface VisitRecord {
   lng: string | null
 }
 
-export interface FindingRecord {
+export interface FindingRecord extends FindingContent {
   id: string
   visitId: string
   unitId: number
   standardId: number
-  count: number
-  deduction: string | null
-  note: string | null
-  evaluator: string | null
-  at: Date | null
-  photos: string[]
 }
 
 export interface CleanRecords {
