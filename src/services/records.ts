@@ -371,7 +371,7 @@ export class ChunkedImport {
   /** Stored visits that findings refer to and that are neither in the import nor met before. */
   private async lookUpVisits(findings: ParsedBatch['findings']): Promise<void> {
     const wanted = new Set<string>()
-    for (const f of findings) if (f.visit !== null && !this.storedVisits.has(f.visit) && !this.state.visits.has(f.visit)) wanted.add(f.visit)
+    for (const f of findings) if (f.visitId !== null && !this.storedVisits.has(f.visitId) && !this.state.visits.has(f.visitId)) wanted.add(f.visitId)
     if (wanted.size === 0) return
     for (const v of await visitsByIds(this.tx, [...wanted])) if (v.roundId === this.ctx.round.id) this.storedVisits.set(v.id, v satisfies VisitInfo)
   }

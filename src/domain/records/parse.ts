@@ -47,10 +47,16 @@ export interface FindingContent {
   photos: string[]
 }
 
+/**
+ * A finding as read. It becomes the clean record itself once resolved (resolveRecords fills in
+ * unitId and standardId, 0 until then): a batch of thousands allocates each finding once.
+ */
 export interface ParsedFinding extends Parsed, FindingContent {
   id: string | null
-  visit: string | null
+  visitId: string | null
   standard: string | null
+  unitId: number
+  standardId: number
   lat: string | null
   lng: string | null
 }
@@ -214,32 +220,44 @@ export function parseRecords(data: unknown, options: ParseOptions = {}): ParsedB
       batch.visitIds.push(id)
     }
   }
+  const readers = {
+    visits: new RecordReader('visits'),
+    findings: new RecordReader('findings'),
+    externalScores: new RecordReader('externalScores'),
+    measures: new RecordReader('measures'),
+    directScores: new RecordReader('directScores'),
+  }
   lists.visits?.forEach((r, i) => {
-    const v = readVisit(r, i)
+    const v = readVisit(readers.visits.at(i), r, i)
     batch.visits.push(v)
     nameVisit(v.id)
   })
   let lastVisit: string | null = null
   lists.findings?.forEach((r, i) => {
-    const f = readFinding(r, i)
+    const f = readFinding(readers.findings.at(i), r, i)
     batch.findings.push(f)
     // A visit's findings usually come one after another.
-    if (f.visit !== lastVisit) nameVisit((lastVisit = f.visit))
+    if (f.visitId !== lastVisit) nameVisit((lastVisit = f.visitId))
     for (const p of f.photos) batch.photos.add(p)
   })
-  lists.externalScores?.forEach((r, i) => batch.externalScores.push(readUnitValue('externalScores', r, i)))
-  lists.measures?.forEach((r, i) => batch.measures.push(readUnitValue('measures', r, i)))
-  lists.directScores?.forEach((r, i) => batch.directScores.push(readUnitValue('directScores', r, i)))
+  lists.externalScores?.forEach((r, i) => batch.externalScores.push(readUnitValue(readers.externalScores.at(i), r, i)))
+  lists.measures?.forEach((r, i) => batch.measures.push(readUnitValue(readers.measures.at(i), r, i)))
+  lists.directScores?.forEach((r, i) => batch.directScores.push(readUnitValue(readers.directScores.at(i), r, i)))
   return batch
 }
 
-/** Reads the fields of one record, collecting its problems with their paths. */
+/** Reads the fields of records of one kind, one at a time, collecting each one's problems with their paths. */
 class RecordReader {
   issues: Issue[] | null = null
-  constructor(
-    readonly kind: RecordKind,
-    readonly index: number,
-  ) {}
+  index = 0
+  constructor(readonly kind: RecordKind) {}
+
+  /** Starts on the record at `index`. */
+  at(index: number): this {
+    this.index = index
+    this.issues = null
+    return this
+  }
 
   add(field: string, message: string): void {
     ;(this.issues ??= []).push({ path: field === '' ? `${this.kind}[${this.index}]` : `${this.kind}[${this.index}].${field}`, message })
@@ -331,8 +349,7 @@ class RecordReader {
   }
 }
 
-function readVisit(r: unknown, index: number): ParsedVisit {
-  const read = new RecordReader('visits', index)
+function readVisit(read: RecordReader, r: unknown, index: number): ParsedVisit {
   const o = read.open(r)
   if (o === null) return { index, ok: false, issues: read.issues, id: null, point: null, at: null, evaluator: null, note: null, lat: null, lng: null }
   const visit: ParsedVisit = {
@@ -352,13 +369,12 @@ function readVisit(r: unknown, index: number): ParsedVisit {
   return visit
 }
 
-function readFinding(r: unknown, index: number): ParsedFinding {
-  const read = new RecordReader('findings', index)
+function readFinding(read: RecordReader, r: unknown, index: number): ParsedFinding {
   const o = read.open(r)
-  const none = { id: null, visit: null, standard: null, count: 1, deduction: null, note: null, evaluator: null, at: null, photos: [], lat: null, lng: null }
-  if (o === null) return { index, ok: false, issues: read.issues, ...none }
+  if (o === null)
+    return { index, ok: false, issues: read.issues, id: null, visitId: null, standard: null, unitId: 0, standardId: 0, count: 1, deduction: null, note: null, evaluator: null, at: null, photos: [], lat: null, lng: null }
   const id = read.uuid('id', o.id)
-  const visit = read.uuid('visit', o.visit)
+  const visitId = read.uuid('visit', o.visit)
   const standard = read.code('standard', o.standard)
   let count = 1
   if (o.count !== undefined && o.count !== null) {
@@ -384,8 +400,10 @@ function readFinding(r: unknown, index: number): ParsedFinding {
     ok: false,
     issues: null,
     id,
-    visit,
+    visitId,
     standard,
+    unitId: 0,
+    standardId: 0,
     count,
     deduction,
     note: read.text('note', o.note, B.noteLength),
@@ -400,8 +418,8 @@ function readFinding(r: unknown, index: number): ParsedFinding {
   return finding
 }
 
-function readUnitValue(kind: 'externalScores' | 'measures' | 'directScores', r: unknown, index: number): ParsedUnitValue {
-  const read = new RecordReader(kind, index)
+function readUnitValue(read: RecordReader, r: unknown, index: number): ParsedUnitValue {
+  const kind = read.kind
   const o = read.open(r)
   if (o === null) return { index, ok: false, issues: read.issues, unit: null, key: null, value: null, note: null }
   const unit = read.code('unit', o.unit)

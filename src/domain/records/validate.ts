@@ -17,7 +17,7 @@ import type { Issue } from '../errors.js'
 import type { RuleKind } from '../indicator-set/schema.js'
 import { UuidSet, UuidTable } from '../uuid.js'
 import { RECORD_BOUNDS, inWindow, type TimeWindow } from './bounds.js'
-import { parseRecords, type FindingContent, type ParsedBatch, type RecordKind } from './parse.js'
+import { parseRecords, type FindingContent, type ParsedBatch, type ParsedFinding, type RecordKind } from './parse.js'
 
 export { parseTime } from './parse.js'
 
@@ -164,8 +164,8 @@ export function resolveRecords(batch: ParsedBatch, ctx: RecordContext, state: Re
     if (f.issues !== null) issues.push(...f.issues)
     const before = issues.length
     if (f.id !== null && batchFindings.has(f.id)) add(pathOf('findings', i, 'id'), `finding ${f.id} appears twice in this ${state.scope}`)
-    const visit = f.visit === null ? undefined : (batchVisits.get(f.visit) ?? ctx.storedVisits.get(f.visit))
-    if (f.visit !== null && !visit) add(pathOf('findings', i, 'visit'), `unknown visit ${f.visit} (neither in this ${state.scope} nor stored for this round)`)
+    const visit = f.visitId === null ? undefined : (batchVisits.get(f.visitId) ?? ctx.storedVisits.get(f.visitId))
+    if (f.visitId !== null && !visit) add(pathOf('findings', i, 'visit'), `unknown visit ${f.visitId} (neither in this ${state.scope} nor stored for this round)`)
     const standard = f.standard === null ? undefined : ctx.standards.get(f.standard)
     if (f.standard === null) {
       // Reported when read.
@@ -174,25 +174,16 @@ export function resolveRecords(batch: ParsedBatch, ctx: RecordContext, state: Re
       add(pathOf('findings', i, 'standard'), `standard ${f.standard} is a ${standard.kind} standard, scored per unit, not from findings`)
     else if (visit && !standard.pointTypes.includes(visit.pointType))
       add(pathOf('findings', i, 'standard'), `standard ${f.standard} does not apply to point type ${visit.pointType} (it applies to ${standard.pointTypes.join(', ')})`)
-    f.photos.forEach((h, j) => {
-      if (!ctx.photos.has(h)) add(pathOf('findings', i, `photos[${j}]`), `no uploaded photo ${h}; upload it first`)
-    })
+    for (let j = 0; j < f.photos.length; j++)
+      if (!ctx.photos.has(f.photos[j]!)) add(pathOf('findings', i, `photos[${j}]`), `no uploaded photo ${f.photos[j]}; upload it first`)
     if (f.at !== null && window && !inWindow(window, f.at)) add(pathOf('findings', i, 'at'), outside(f.at))
     inFieldOrder(issues, start, 'findings')
     if (!f.ok || issues.length > before || !visit || !standard) continue
     batchFindings.add(f.id!)
-    records.findings.push({
-      id: f.id!,
-      visitId: f.visit!,
-      unitId: visit.unitId,
-      standardId: standard.id,
-      count: f.count,
-      deduction: f.deduction,
-      note: f.note,
-      evaluator: f.evaluator,
-      at: f.at,
-      photos: f.photos,
-    })
+    f.unitId = visit.unitId
+    f.standardId = standard.id
+    // Read without a problem: its id and visit are there.
+    records.findings.push(f as ParsedFinding & FindingRecord)
   }
 
   const unitOf = (path: string, code: string | null): number | null => {
