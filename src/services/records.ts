@@ -214,7 +214,11 @@ export async function importRecords(db: Database, roundCode: string, batch: Pars
   // at the same time; a round that turns out not to take the batch only wasted a read.
   const cache = visitCache(db)
   const context = loadRoundContext(db, roundCode)
-  const [ctx, named] = await Promise.all([context, cache.forBatch(db, batch.visitIds, roundCode, context.then((c) => c.visitsVersion))])
+  const visitsVersion = context.then((c) => c.visitsVersion)
+  // An unknown round rejects both; Promise.all takes up `context`, and forBatch may not have
+  // awaited `visitsVersion` yet: unhandled for that moment, it would end the process.
+  visitsVersion.catch(() => undefined)
+  const [ctx, named] = await Promise.all([context, cache.forBatch(db, batch.visitIds, roundCode, visitsVersion)])
   const round = ctx.round
   const fieldEntry = batch.visits.length > 0 || batch.findings.length > 0
   if (fieldEntry) assertAccepts(roundCode, round.status, 'field-entry')

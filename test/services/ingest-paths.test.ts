@@ -259,6 +259,27 @@ describe(`batch storage (${engineName})`, () => {
 })
 
 describe('the visit memory', () => {
+  it('answers a batch for an unknown round with NOT_FOUND and leaves no promise rejected unhandled', async () => {
+    // A batch of a known round first, so that the memory holds a reading and looks up before
+    // it awaits the unknown round's (failed) reading. Node ends a server on an unhandled rejection.
+    const unhandled: unknown[] = []
+    const listener = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', listener)
+    try {
+      const visitId = randomUUID()
+      await importRecords(db(), SAMPLE_ROUND, parseRecords({ visits: [{ id: visitId, point: 'P1', at: '2026-01-12' }] }), actor)
+      for (let k = 0; k < 5; k++) {
+        // A visit the memory lacks: its lookup is still reading when the round is found missing.
+        const error = await refusal(importRecords(db(), `no-such-round-${k}`, parseRecords({ findings: [{ id: randomUUID(), visit: randomUUID(), standard: '01-01-01' }] }), actor))
+        expect(error.code).toBe('NOT_FOUND')
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', listener)
+    }
+  })
+
   /** The stored visits' counter (migration 0016), as a batch reads it with its round. */
   const visitsVersion = async (): Promise<string> => (await findRoundForEntry(db(), SAMPLE_ROUND))!.visitsVersion
   const now = (): Promise<string> => visitsVersion()
