@@ -14,6 +14,23 @@ export function textProblem(text: string): string | null {
 }
 
 /**
+ * Why a text cannot be stored in a record field, or null: textProblem, and what XML cannot hold
+ * either, so it would break the workbook and the notices a record's text is written into — the
+ * other C0 controls (tab, line feed and carriage return are fine) and the non-characters
+ * U+FFFE and U+FFFF.
+ */
+export function recordTextProblem(text: string): string | null {
+  const stored = textProblem(text)
+  if (stored !== null) return stored
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return `must not contain the control character U+${c.toString(16).padStart(4, '0').toUpperCase()}`
+    if (c === 0xfffe || c === 0xffff) return `must not contain the non-character U+${c.toString(16).toUpperCase()}`
+  }
+  return null
+}
+
+/**
  * An escaped NUL, or an escaped surrogate that is not half of an escaped pair: the only ways
  * JSON text can spell what textProblem refuses (JSON forbids a raw NUL in a string, and decoding
  * UTF-8 never yields a lone surrogate). A low half counts as paired only after a high escape that

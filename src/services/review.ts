@@ -12,6 +12,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import { DomainError } from '../domain/errors.js'
 import { assertAccepts } from '../domain/round/lifecycle.js'
 import { validateRecords } from '../domain/records/validate.js'
+import { readUuid } from '../domain/uuid.js'
 import type { Database } from '../db/client.js'
 import { appendAudit, type Actor } from '../db/queries/audit.js'
 import { existingPhotos, standardsOfSet } from '../db/queries/records.js'
@@ -24,7 +25,7 @@ export type Decision = 'accept' | 'reject' | 'reset'
 const STATUS_OF: Record<Decision, 'accepted' | 'rejected' | 'pending'> = { accept: 'accepted', reject: 'rejected', reset: 'pending' }
 
 async function findingWithRound(db: Database, id: string) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('NOT_FOUND', `no finding ${id}`)
+  if (!readUuid(id.toLowerCase())) throw new DomainError('NOT_FOUND', `no finding ${id}`)
   const [row] = await db
     .select({ finding: findings, roundCode: rounds.code, roundStatus: rounds.status, setId: rounds.indicatorSetId, standardCode: indicatorNodes.code, pointType: visits.pointType })
     .from(findings)

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../src/domain/errors.js'
 import { RECORD_BOUNDS as B, inWindow, periodWindow } from '../../src/domain/records/bounds.js'
-import { badCharacters, parseRecords } from '../../src/domain/records/parse.js'
+import { parseRecords } from '../../src/domain/records/parse.js'
+import { recordTextProblem } from '../../src/domain/text.js'
 
 const V = '8f3c2a7e-1111-4222-8333-444455556666'
 const F = '8f3c2a7e-1111-4222-8333-444455556667'
@@ -121,9 +122,9 @@ describe('time window of a round', () => {
   })
 })
 
-describe('badCharacters', () => {
+describe('recordTextProblem', () => {
   it('accepts tabs, line breaks and any script, refuses NUL, controls, lone surrogates and non-characters', () => {
-    expect(badCharacters('南门处地面存在垃圾\t🚮\r\n')).toBeNull()
-    for (const bad of ['\u0000', '\u001f', '\ud83d', '\ude00x', '\ufffe']) expect(badCharacters(`a${bad}`)).not.toBeNull()
+    expect(recordTextProblem('南门处地面存在垃圾\t🚮\r\n')).toBeNull()
+    for (const bad of ['\u0000', '\u001f', '\ud83d', '\ude00x', '\ufffe']) expect(recordTextProblem(`a${bad}`)).not.toBeNull()
   })
 })

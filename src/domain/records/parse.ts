@@ -12,6 +12,7 @@
  */
 import { canonical, dec, isDecimalText } from '../decimal.js'
 import { DomainError, type Issue } from '../errors.js'
+import { recordTextProblem } from '../text.js'
 import { readUuid } from '../uuid.js'
 import { RECORD_BOUNDS as B } from './bounds.js'
 
@@ -114,27 +115,6 @@ export function shown(v: unknown): string {
   else if (typeof v === 'object') text = 'an object'
   else text = 'nothing'
   return text.length > 80 ? `${text.slice(0, 77)}…` : text
-}
-
-/**
- * Why a text cannot be stored as it is, or null. PostgreSQL text cannot hold U+0000; other C0
- * controls (but tab, line feed, carriage return) are not allowed in XML and would break the
- * workbook and the notices; a lone surrogate is no character at all and would be stored as
- * U+FFFD, so a retry of the same record would look like other content.
- */
-export function badCharacters(text: string): string | null {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x20) {
-      if (c === 0) return 'must not contain the NUL character (U+0000)'
-      if (c !== 0x09 && c !== 0x0a && c !== 0x0d) return `must not contain the control character U+${c.toString(16).padStart(4, '0').toUpperCase()}`
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = text.charCodeAt(i + 1)
-      if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return 'contains a broken character (a lone UTF-16 surrogate)'
-      i++
-    } else if (c === 0xfffe || c === 0xffff) return `must not contain the non-character U+${c.toString(16).toUpperCase()}`
-  }
-  return null
 }
 
 /** Whether year-month-day names a day of the calendar (2026-02-30 does not). */
@@ -263,6 +243,13 @@ class RecordReader {
     ;(this.issues ??= []).push({ path: field === '' ? `${this.kind}[${this.index}]` : `${this.kind}[${this.index}].${field}`, message })
   }
 
+  /** Marks `record` with the problems found in reading it. */
+  finish<T extends Parsed>(record: T): T {
+    record.issues = this.issues
+    record.ok = this.issues === null
+    return record
+  }
+
   fail(field: string, message: string): null {
     this.add(field, message)
     return null
@@ -295,7 +282,7 @@ class RecordReader {
     if (v === undefined || v === null) return this.fail(field, 'is required')
     if (typeof v !== 'string') return this.fail(field, `must be a code (text), got ${shown(v)}`)
     if (v.length > B.codeLength) return this.fail(field, `is longer than ${B.codeLength} characters`)
-    const bad = badCharacters(v)
+    const bad = recordTextProblem(v)
     if (bad !== null) return this.fail(field, bad)
     return v
   }
@@ -307,7 +294,7 @@ class RecordReader {
     const text = String(v).trim()
     if (text === '') return null
     if (text.length > max) return this.fail(field, `is ${text.length} characters long; at most ${max} are allowed`)
-    const bad = badCharacters(text)
+    const bad = recordTextProblem(text)
     if (bad !== null) return this.fail(field, bad)
     return text
   }
@@ -364,9 +351,7 @@ function readVisit(read: RecordReader, r: unknown, index: number): ParsedVisit {
     lat: read.coordinate('lat', o.lat, 90),
     lng: read.coordinate('lng', o.lng, 180),
   }
-  visit.issues = read.issues
-  visit.ok = read.issues === null
-  return visit
+  return read.finish(visit)
 }
 
 function readFinding(read: RecordReader, r: unknown, index: number): ParsedFinding {
@@ -413,9 +398,7 @@ function readFinding(read: RecordReader, r: unknown, index: number): ParsedFindi
     lat: read.coordinate('lat', o.lat, 90),
     lng: read.coordinate('lng', o.lng, 180),
   }
-  finding.issues = read.issues
-  finding.ok = read.issues === null
-  return finding
+  return read.finish(finding)
 }
 
 function readUnitValue(read: RecordReader, r: unknown, index: number): ParsedUnitValue {
@@ -433,5 +416,5 @@ function readUnitValue(read: RecordReader, r: unknown, index: number): ParsedUni
     }
   } else value = read.decimal('value', o.value)
   const note = kind === 'directScores' ? read.text('note', o.note, B.noteLength) : null
-  return { index, ok: read.issues === null, issues: read.issues, unit, key, value, note }
+  return read.finish({ index, ok: false, issues: null, unit, key, value, note })
 }
