@@ -8,7 +8,7 @@
  */
 import { barChartSvg, LIST_COLOURS, trendChartSvg } from './charts.js'
 import { WEB_FONT_STACK } from './fonts.js'
-import { noticeModel, type NoticeGroup, type NoticeModel } from './model.js'
+import { noticeModel, type NoticeGroup, type NoticeModel, type NoticeTable } from './model.js'
 import type { ReportInput } from './snapshot.js'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
@@ -96,6 +96,15 @@ function rankingTable(g: NoticeGroup): string {
   return `<div class="table-wrap" role="region" aria-label="${attr(`${g.name}排名`)}" tabindex="0"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`
 }
 
+/** A group's sample and precision per unit (a plain table, no list colours). */
+function precisionTable(t: NoticeTable): string {
+  const head = t.columns.map((c) => `<th scope="col">${escapeHtml(c.title)}</th>`).join('')
+  const body = t.rows
+    .map((r) => `<tr>${t.columns.map((c, i) => `<td class="${c.key === 'unit' ? 'unit' : c.numeric ? 'num' : 'center'}">${escapeHtml(r.cells[i] ?? '')}</td>`).join('')}</tr>`)
+    .join('\n')
+  return `<div class="table-wrap" role="region" aria-label="${attr(t.title)}" tabindex="0"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`
+}
+
 function problemTable(g: NoticeGroup): string {
   const rows = g.problems
     .map((p, i) => `<tr><td class="center">${i + 1}</td><td>${escapeHtml(p.standard)}</td><td class="wrap">${escapeHtml(p.text)}</td><td>${escapeHtml(p.indicator)}</td><td class="num">${p.occurrences}</td><td class="num">${p.units}</td></tr>`)
@@ -138,12 +147,22 @@ function body(m: NoticeModel): string {
 
   const chartOptions = { width: CHART_WIDTH, fontFamily: WEB_FONT_STACK }
   out.push('<h2>一、测评排名</h2>')
+  if (m.credibilityMethod) out.push(`<p class="note"><strong>排名可信度的计算：</strong>${escapeHtml(m.credibilityMethod)}</p>`)
+  let legend = true
   for (const g of m.groups) {
     out.push(`<section><h3>${escapeHtml(g.heading)}</h3>`)
     out.push(`<p class="note">权重：${escapeHtml(g.weights)}；${escapeHtml(g.caption)}。</p>`)
     out.push(g.rows.length > 0 ? rankingTable(g) : '<p>本组无参与排名的单位。</p>')
     for (const u of g.unranked) out.push(`<p class="note">未参评：${escapeHtml(u.name)}（${escapeHtml(u.reason)}）</p>`)
     if (g.credibility.length > 0) out.push(`<p class="note"><strong>排名可信度：</strong>${escapeHtml(g.credibility.join(''))}</p>`)
+    if (g.settle) out.push(`<p class="note settle">${escapeHtml(g.settle).replace(/^(.+?：)/, '<strong class="red">$1</strong>')}</p>`)
+    if (g.precision) {
+      out.push(`<h4>${escapeHtml(g.precision.title)}</h4>`)
+      // The legend once, at the first table.
+      if (legend) out.push(`<p class="note">${escapeHtml(g.precision.legend)}</p>`)
+      legend = false
+      out.push(precisionTable(g.precision))
+    }
     const bars = m.charts.bars.find((b) => b.group === g.code)
     if (bars && bars.bars.length > 0) out.push(figure(bars.title, barChartSvg(bars, chartOptions)))
     out.push('</section>')

@@ -11,6 +11,7 @@
  */
 import { dec, sum } from '../domain/decimal.js'
 import type { GroupResult, RankedUnit } from '../domain/scoring/types.js'
+import { credibilitySentences, methodWords, orderedPointTypes, SAMPLE_LEGEND, sampleCell, sampleOf, settleWords, standardErrorOf, type CredibilityNames } from './credibility-words.js'
 import { SNAPSHOT_FORMAT, type PublishedSnapshot, type ReportInput } from './snapshot.js'
 import {
   changeWords,
@@ -19,9 +20,7 @@ import {
   intervalWords,
   joinNames,
   percentWords,
-  rangeWords,
   rankWords,
-  signedWords,
   unrankedReasonWords,
   withheldReasonWords,
   yuanWords,
@@ -46,6 +45,15 @@ export interface NoticeRow {
   cells: string[]
   /** On the red list, the black list, or neither (a unit on both counts as red). */
   list: 'red' | 'black' | null
+}
+
+/** A plain table: the precision table of a group. */
+export interface NoticeTable {
+  title: string
+  /** How to read the cells. */
+  legend: string
+  columns: NoticeColumn[]
+  rows: { unit: string; name: string; cells: string[] }[]
 }
 
 export interface NoticeTransferPair {
@@ -102,8 +110,19 @@ export interface NoticeGroup {
   duties: string[]
   /** 「大观区连续2期列入黑榜，约谈（市委组织部）」 */
   escalation: string[]
-  /** Sentences on how sure the ranking is; empty when the analysis did not run. */
+  /**
+   * Sentences on how sure the ranking is (credibility-words.ts): the method in plain words, the
+   * last place's margin and probability, the indifference margin's statement, the first place,
+   * weight sensitivity. Empty when the analysis did not run and no indifference margin is set.
+   */
   credibility: string[]
+  /** What would settle an unsettled last place: 「末位尚未确定：目前最可能…建议对…」; null otherwise. */
+  settle: string | null
+  /**
+   * What was sampled and how precise each total is: unit, one column per point type
+   * (「2/6，3次」), the total's 90% interval and standard error. null without the analysis.
+   */
+  precision: NoticeTable | null
   problems: NoticeProblem[]
 }
 
@@ -146,6 +165,8 @@ export interface NoticeModel {
   keyFigures: { label: string; value: string }[]
   components: { code: string; name: string }[]
   groups: NoticeGroup[]
+  /** How the credibility figures were made, in plain words, said once before the groups; null without the analysis. */
+  credibilityMethod: string | null
   charts: { bars: BarChartData[]; trend: TrendChartData[] }
   /** Closing paragraphs. */
   closing: string[]
@@ -228,40 +249,38 @@ function transfersOf(g: GroupResult, nameOf: (code: string) => string): NoticeTr
   })
 }
 
-function credibilityOf(g: GroupResult, nameOf: (code: string) => string, componentName: (code: string) => string): string[] {
-  const c = g.credibility
-  if (!c) return []
-  const out: string[] = []
-  const method = /[\u4e00-\u9fff]/.test(c.method) ? c.method : `排名可信度按点位类型分层自助抽样（Bootstrap）${c.replicates}次重新计分排名评估，随机种子${c.seed}，区间为5%与95%分位数`
-  out.push(method.endsWith('。') ? method : `${method}。`)
-  const byUnit = new Map(g.ranking.map((u) => [u.unit, u]))
-  if (c.last) {
-    const l = c.last
-    const pLast = byUnit.get(l.unit)?.credibility?.pLast
-    const verdict = l.statisticalTie
-      ? '区间包含0，两者在统计上并列末位，末位排名存在不确定性'
-      : '区间不含0，末位排名在统计上可靠'
-    const probability = pLast === undefined ? '' : `；${nameOf(l.unit)}排名末位的概率为${percentWords(pLast)}`
-    out.push(`末位${nameOf(l.unit)}与倒数第二名${nameOf(l.next)}相差${signedWords(l.margin)}分，90%区间为${rangeWords(l.margin90)}分，${verdict}${probability}。`)
-  } else if (g.ranking.length > 1) {
-    out.push('本组末位由多个单位并列，未计算末位差距。')
-  }
-  if (c.first) {
-    const f = c.first
-    const pFirst = byUnit.get(f.unit)?.credibility?.pFirst
-    const probability = pFirst === undefined ? '' : `，排名第一的概率为${percentWords(pFirst)}`
-    out.push(`第一名${nameOf(f.unit)}领先第二名${nameOf(f.next)}${signedWords(f.margin)}分，90%区间为${rangeWords(f.margin90)}分${f.statisticalTie ? '，区间包含0，两者在统计上并列第一' : ''}${probability}。`)
-  }
-  const w = c.weightSensitivity
-  const d = c.dominance
-  let weights = `测评方式和指标权重在±25%范围内随机扰动${w.runs}次并重新归一化`
-  if (d) weights += `，${nameOf(d.unit)}保持末位的比例为${percentWords(w.lastStaysLast)}`
-  else weights += '；本组末位并列，未作末位稳定性分析'
-  if (d?.dominated) weights += `；${nameOf(d.unit)}在各测评方式和一级指标上均不领先于其他单位，任何权重下均为末位`
-  else if (d && d.beats.length > 0)
-    weights += `；${nameOf(d.unit)}在${d.beats.map((b) => `${b.on.map(componentName).join('、')}上领先${nameOf(b.unit)}`).join('，')}，末位结论与权重设置有关`
-  out.push(`${weights}。`)
-  return out
+/** The group's sample per unit and point type, with each total's 90% interval and standard error. */
+function precisionOf(input: PublishedSnapshot, g: GroupResult, names: CredibilityNames): NoticeTable | null {
+  const units = g.ranking.filter((u) => sampleOf(u.credibility).length > 0)
+  if (units.length === 0) return null
+  const types = orderedPointTypes(
+    units.flatMap((u) => sampleOf(u.credibility).map((s) => s.pointType)),
+    (input.pointTypes ?? []).map((t) => t.code),
+  )
+  const columns: NoticeColumn[] = [
+    { key: 'unit', title: '单位', align: 'left', numeric: false },
+    ...types.map((t): NoticeColumn => ({ key: `pointType:${t}`, title: names.pointType(t), align: 'center', numeric: false })),
+    { key: 'total90', title: '总分90%区间', align: 'center', numeric: false },
+    { key: 'standardError', title: '标准误', align: 'right', numeric: true },
+  ]
+  const rows = g.ranking.map((u) => {
+    const sample = new Map(sampleOf(u.credibility).map((s) => [s.pointType, s]))
+    const c = u.credibility
+    return {
+      unit: u.unit,
+      name: u.name,
+      cells: [
+        u.name,
+        ...types.map((t) => {
+          const s = sample.get(t)
+          return s ? sampleCell(s) : '—'
+        }),
+        c ? intervalWords(c.total90) : '—',
+        standardErrorOf(c) ?? '—',
+      ],
+    }
+  })
+  return { title: `${g.name}各单位抽样与精度`, legend: SAMPLE_LEGEND, columns, rows }
 }
 
 function groupOf(input: PublishedSnapshot, g: GroupResult, index: number): NoticeGroup {
@@ -269,8 +288,13 @@ function groupOf(input: PublishedSnapshot, g: GroupResult, index: number): Notic
   const names = new Map([...g.ranking, ...g.unranked].map((u) => [u.unit, u.name]))
   const nameOf = (code: string): string => names.get(code) ?? code
   const indicatorNames = Object.fromEntries((input.indicators ?? []).map((c) => [c.code, c.name]))
-  // Dominance names components and top-level indicators by code.
-  const componentName = (code: string): string => componentNames[code] ?? indicatorNames[code] ?? `指标${code}`
+  const pointTypeNames = Object.fromEntries((input.pointTypes ?? []).map((t) => [t.code, t.name]))
+  // Dominance names components ("component:<code>") and top-level indicators by code.
+  const componentName = (code: string): string => {
+    const plain = code.startsWith('component:') ? code.slice('component:'.length) : code
+    return componentNames[plain] ?? indicatorNames[plain] ?? `指标${plain}`
+  }
+  const words: CredibilityNames = { unit: nameOf, part: componentName, pointType: (code) => pointTypeNames[code] ?? code }
   const hasCredibility = g.ranking.some((u) => u.credibility !== undefined)
   const columns: NoticeColumn[] = [
     { key: 'rank', title: '名次', align: 'center', numeric: false },
@@ -320,7 +344,9 @@ function groupOf(input: PublishedSnapshot, g: GroupResult, index: number): Notic
     withheld: g.withheld.map((w) => ({ rule: w.rule, text: `第${w.rule + 1}项资金划拨规则本期不执行：${withheldReasonWords(w.reason, Object.fromEntries(names))}。` })),
     duties: g.selfCriticismDuties.map((d) => `${d.name}主要负责人${d.head ?? ''}须在市文明委会议上作公开检讨。`),
     escalation: g.escalation.map((e) => `${e.name}${e.consecutive > 1 ? `连续${e.consecutive}期` : '本期'}列入黑榜${e.action ? `，${e.action}` : ''}。`),
-    credibility: credibilityOf(g, nameOf, componentName),
+    credibility: credibilitySentences(g, words),
+    settle: settleWords(g, words),
+    precision: precisionOf(input, g, words),
     problems: problems.map((p) => ({ ...p })),
   }
 }
@@ -376,6 +402,8 @@ export function noticeModel(input: ReportInput): NoticeModel {
   const format: string = s.format
   if (format !== SNAPSHOT_FORMAT) throw new Error(`unknown snapshot format ${format}; expected ${SNAPSHOT_FORMAT}`)
   const groups = s.result.groups.map((g, i) => groupOf(s, g, i))
+  // One analysis covers the round: the first group's figures describe the method of all.
+  const analysed = s.result.groups.find((g) => g.credibility !== undefined)?.credibility
   const groupNames = s.result.groups.map((g) => g.name)
   const period = `${dateWords(s.round.period.from)}至${dateWords(s.round.period.to)}`
   const counts = s.summary
@@ -410,6 +438,7 @@ export function noticeModel(input: ReportInput): NoticeModel {
     ],
     components: s.components.map((c) => ({ ...c })),
     groups,
+    credibilityMethod: analysed ? methodWords(analysed) : null,
     charts: chartsOf(s, groups),
     closing: [
       '请各单位对照本通报和问题清单，逐项落实整改，举一反三、建立长效机制，巩固提升创建成果。',

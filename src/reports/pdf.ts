@@ -19,7 +19,7 @@
 import pdfmake from 'pdfmake'
 import { barChartSvg, LIST_COLOURS, trendChartSvg } from './charts.js'
 import { FONT_KEY, fontFiles } from './fonts.js'
-import { noticeModel, type NoticeGroup, type NoticeModel } from './model.js'
+import { noticeModel, type NoticeColumn, type NoticeGroup, type NoticeModel, type NoticeTable } from './model.js'
 import type { ReportInput } from './snapshot.js'
 
 export interface PdfOptions {
@@ -59,8 +59,14 @@ function headerText(title: string, wrap: boolean): string {
   return wrap ? twoLines(title) : title
 }
 
+/** Columns and rows of a table: a group's ranking or its precision table. */
+interface TableShape {
+  columns: NoticeColumn[]
+  rows: { cells: string[] }[]
+}
+
 /** Width each column needs: its longest cell or its title (on one line, or two when `wrap`). */
-function columnWidths(g: NoticeGroup, fontSize: number, wrap: boolean): number[] {
+function columnWidths(g: TableShape, fontSize: number, wrap: boolean): number[] {
   return g.columns.map((c, i) => {
     const header = Math.max(...headerText(c.title, wrap && c.key !== 'unit').split('\n').map((line) => textWidth(line, fontSize)))
     const cells = Math.max(0, ...g.rows.map((r) => textWidth(r.cells[i] ?? '', fontSize)))
@@ -85,6 +91,14 @@ export function fitTables(groups: readonly NoticeGroup[]): TableFit {
   if (need(9, true) <= PORTRAIT_WIDTH) return { landscape: false, fontSize: 9, wrap: true }
   for (let size = 9; size > 5; size -= 0.5) if (need(size, true) <= LANDSCAPE_WIDTH) return { landscape: true, fontSize: size, wrap: true }
   return { landscape: true, fontSize: 5, wrap: true }
+}
+
+/** The precision table's font: 8 pt, shrinking (with two-line titles) to what fits `width`, at least 5.5 pt. */
+function fitPlain(t: NoticeTable, width: number): { fontSize: number; wrap: boolean } {
+  const need = (size: number, wrap: boolean): number => columnWidths(t, size, wrap).reduce((a, b) => a + b, 0)
+  if (need(8, false) <= width) return { fontSize: 8, wrap: false }
+  for (let size = 8; size > 5.5; size -= 0.5) if (need(size, true) <= width) return { fontSize: size, wrap: true }
+  return { fontSize: 5.5, wrap: true }
 }
 
 const tableLayout = {
@@ -177,6 +191,26 @@ function rankingTable(g: NoticeGroup, fit: TableFit): Content {
   }
 }
 
+/** What each unit sampled per point type, with its total's 90% interval and standard error. */
+function precisionTable(t: NoticeTable, width: number): { table: Content; height: number } {
+  const fit = fitPlain(t, width)
+  const widths = columnWidths(t, fit.fontSize, fit.wrap)
+  const unitColumn = t.columns.findIndex((c) => c.key === 'unit')
+  const header = t.columns.map((c) => ({ text: headerText(c.title, fit.wrap && c.key !== 'unit'), style: 'th', alignment: 'center' }))
+  const body = t.rows.map((r, rowIndex) =>
+    t.columns.map((c, i) => ({ text: r.cells[i] ?? '', alignment: c.align, noWrap: true, fillColor: rowIndex % 2 === 1 ? '#fafafa' : undefined })),
+  )
+  return {
+    table: {
+      table: { headerRows: 1, keepWithHeaderRows: 1, dontBreakRows: true, widths: widths.map((w, i) => (i === unitColumn ? '*' : w - CELL_PADDING - 1)), body: [header, ...body] },
+      layout: tableLayout,
+      fontSize: fit.fontSize,
+      margin: [0, 2, 0, 6],
+    },
+    height: tableHeight(t.rows.length, fit.fontSize, fit.wrap ? 2 : 1),
+  }
+}
+
 function problemTable(g: NoticeGroup): Content {
   return {
     table: {
@@ -217,6 +251,12 @@ function chart(title: string, svg: string, width: number, lead: Content[] = []):
   }
 }
 
+/** 「末位尚未确定：」 in bold red, then the plan. */
+function settleNote(text: string): Content {
+  const [label, ...rest] = text.split('：')
+  return { text: [{ text: `${label ?? ''}：`, bold: true, color: RED }, rest.join('：')], style: 'note', margin: [0, 0, 0, 6] }
+}
+
 function masthead(m: NoticeModel): Content[] {
   return [
     { text: m.masthead, fontSize: 30, bold: true, color: RED, alignment: 'center', characterSpacing: 4, margin: [0, 4, 0, 10] },
@@ -235,13 +275,25 @@ function documentDefinition(input: ReportInput, m: NoticeModel, withCharts: bool
   content.push(paragraph(m.opening))
 
   if (fit.landscape) content.push({ text: '', pageBreak: 'before', pageOrientation: 'landscape' })
+  let legend = true
+  const method: Content[] = m.credibilityMethod ? [{ text: [{ text: '排名可信度的计算：', bold: true }, m.credibilityMethod], style: 'note', margin: [0, 0, 0, 4] }] : []
   m.groups.forEach((g, i) => {
-    const lead: Content[] = [...(i === 0 ? [heading('一、测评排名', 1)] : []), heading(g.heading, 2), { text: `权重：${g.weights}；${g.caption}。`, style: 'note' }]
+    const lead: Content[] = [...(i === 0 ? [heading('一、测评排名', 1), ...method] : []), heading(g.heading, 2), { text: `权重：${g.weights}；${g.caption}。`, style: 'note' }]
     const table = g.rows.length > 0 ? rankingTable(g, fit) : { text: '本组无参与排名的单位。', style: 'body' }
-    const height = (i === 0 ? 40 : 0) + 32 + lineHeight(9) + tableHeight(g.rows.length, fit.fontSize, fit.wrap ? 2 : 1)
+    const methodHeight = i === 0 && m.credibilityMethod ? textHeight(m.credibilityMethod, 9, fit.landscape ? LANDSCAPE_WIDTH : PORTRAIT_WIDTH) + 4 : 0
+    const height = (i === 0 ? 40 : 0) + methodHeight + 32 + lineHeight(9) + tableHeight(g.rows.length, fit.fontSize, fit.wrap ? 2 : 1)
     content.push(...keepTogether(lead, [table], height, fit.landscape, i === 0))
     for (const u of g.unranked) content.push({ text: `未参评：${u.name}（${u.reason}）`, style: 'note' })
-    if (g.credibility.length > 0) content.push({ text: [{ text: '排名可信度：', bold: true }, g.credibility.join('')], style: 'note', margin: [0, 2, 0, 6] })
+    if (g.credibility.length > 0) content.push({ text: [{ text: '排名可信度：', bold: true }, g.credibility.join('')], style: 'note', margin: [0, 2, 0, 4] })
+    if (g.settle) content.push(settleNote(g.settle))
+    if (g.precision) {
+      const width = fit.landscape ? LANDSCAPE_WIDTH : PORTRAIT_WIDTH
+      const { table: precision, height } = precisionTable(g.precision, width)
+      // The legend once, at the first table.
+      const lead: Content[] = [{ text: g.precision.title, style: 'h3' }, ...(legend ? [{ text: g.precision.legend, style: 'note' }] : [])]
+      content.push(...keepTogether(lead, [precision], 30 + (legend ? textHeight(g.precision.legend, 9, width) : 0) + height, fit.landscape, true))
+      legend = false
+    }
   })
   if (withCharts && m.charts.bars.length > 0) {
     const chartWidth = PORTRAIT_WIDTH

@@ -44,6 +44,11 @@ export interface PublishedSnapshot {
    * item is printed as 「指标01」.
    */
   indicators?: { code: string; name: string }[]
+  /**
+   * Point types of the set (e.g. market 农贸市场), in the set's order, to name them where the
+   * credibility analysis says what was sampled. Optional; without it the codes are printed.
+   */
+  pointTypes?: { code: string; name: string }[]
   /** Headline counts for the opening paragraph. */
   summary: {
     /** Units evaluated (ranked or not), over all groups. */

@@ -121,6 +121,9 @@ function selectorWords(text: string): string {
 /** One failing figure of the confidence gate (src/domain/credibility/gate.ts): "P(last) of daguan is 0.620 (620 of 1000 replicates) < 0.9". */
 const GATE_FIGURE = /^P\((.+?)\) of (.+?) is ([\d.]+) \((\d+) of (\d+) replicates\) < ([\d.]+)$/
 
+/** One gap of the indifference check (src/domain/scoring/consequences.ts): "d is 0.32 below c", "c, d are 0.30 below b". */
+const INDIFFERENCE_GAP = /^(.+?) (?:is|are) ([\d.]+) (below|above) (.+)$/
+
 function gatePositionWords(label: string): string {
   if (label === 'last') return '排名末位'
   if (label === 'first') return '排名第一'
@@ -133,8 +136,8 @@ function gatePositionWords(label: string): string {
 
 /**
  * Why a transfer was not made, in the notice's Chinese. Knows the reasons the consequence rules
- * record (src/domain/scoring/consequences.ts) and the confidence gate's
- * (src/domain/credibility/gate.ts, each failing unit's share of the bootstrap replicates; a
+ * record (src/domain/scoring/consequences.ts, the indifference margin's included) and the
+ * confidence gate's (src/domain/credibility/gate.ts, each failing unit's share of the replicates; a
  * looser form naming P(last) or P(first) and a threshold is read too). Any other reason is
  * returned as it is, so a new reason is never hidden, only left untranslated. Unit codes in a
  * reason become names.
@@ -149,12 +152,19 @@ export function withheldReasonWords(reason: string, names: Readonly<Record<strin
   if (m) return `${(m[1] ?? '').split(',').map(name).join('、')}同时处于付款方和收款方位置（全部并列），不实施资金划拨`
   m = /^tie: (\d+) payer\(s\) and (\d+) payee\(s\), and the rule skips ties$/.exec(reason)
   if (m) return `付款方${m[1]}个单位、收款方${m[2]}个单位，存在并列，按规则并列时不划拨`
+  const margin = /^indifference margin ([\d.]+): (.+)$/.exec(reason)
+  const gaps = margin?.[2]?.split('; ').map((part) => INDIFFERENCE_GAP.exec(part))
+  if (margin && gaps && gaps.length > 0 && gaps.every((g) => g !== null)) {
+    const said = gaps.map((g) => `${(g[1] ?? '').split(', ').map(name).join('、')}比${name(g[4] ?? '')}${g[3] === 'below' ? '低' : '高'}${g[2] ?? ''}分`)
+    return `${said.join('，')}，小于本次测评精度（${margin[1] ?? ''}分），视为并列，本期暂不划拨`
+  }
+  if (reason === 'the rule requires the indifference margin, but none is set') return '规则要求排名差距达到测评精度，但本轮未设定测评精度，本期暂不划拨'
   const gate = /^confidence gate: (.+)$/.exec(reason)
   const figures = gate?.[1]?.split('; ').map((part) => GATE_FIGURE.exec(part))
   if (figures && figures.length > 0 && figures.every((f) => f !== null)) {
     const [first] = figures
     const checks = figures.map((f) => `${name(f[2] ?? '')}${gatePositionWords(f[1] ?? '')}的概率为${percentWords(f[3] ?? '0')}`)
-    return `经排名可信度检验（自助抽样${first?.[5] ?? ''}次），${checks.join('，')}，低于规则要求的${percentWords(first?.[6] ?? '0', 0)}，排名在统计上不够确定，本期暂不划拨`
+    return `经排名可信度检验（模拟${first?.[5] ?? ''}次），${checks.join('，')}，低于规则要求的${percentWords(first?.[6] ?? '0', 0)}，排名在统计上不够确定，本期暂不划拨`
   }
   if (/P\((last|first)\)/.test(reason) && /confidence/i.test(reason)) {
     const side = /P\(first\)/.test(reason) ? 'first' : 'last'

@@ -16,6 +16,7 @@ import { dec } from '../domain/decimal.js'
 import { noticeModel, type NoticeGroup, type NoticeModel } from './model.js'
 import { cutUtf16, sheetName } from './sheet-name.js'
 import type { ReportInput } from './snapshot.js'
+import { sampleOf, sampleWords, standardErrorOf } from './credibility-words.js'
 import { dateWords, displayWidth } from './words.js'
 
 type CellValue = string | number | null
@@ -109,9 +110,14 @@ function rankingSheet(wb: ExcelJS.Workbook, taken: Set<string>, input: ReportInp
     { header: '名次区间(90%)', min: 10 },
     { header: 'P(末位)', numFmt: '0.0%', min: 8 },
     { header: 'P(第一)', numFmt: '0.0%', min: 8 },
+    { header: '总分90%区间', min: 12 },
+    { header: '标准误', numFmt: '0.00', min: 7 },
+    { header: '抽样情况', max: 60 },
     { header: '红黑榜', min: 7 },
     { header: '备注', max: 40 },
   ]
+  const pointTypes = new Map((input.snapshot.pointTypes ?? []).map((t) => [t.code, t.name]))
+  const typeName = (code: string): string => pointTypes.get(code) ?? code
   const listOf = new Map(g.rows.map((r) => [r.unit, r.list]))
   const changeIndex = g.columns.findIndex((c) => c.key === 'change')
   const rank90Index = g.columns.findIndex((c) => c.key === 'rank90')
@@ -131,11 +137,16 @@ function rankingSheet(wb: ExcelJS.Workbook, taken: Set<string>, input: ReportInp
       rank90Index >= 0 ? (cells[rank90Index] ?? '') : '',
       u.credibility ? num(u.credibility.pLast) : null,
       u.credibility ? num(u.credibility.pFirst) : null,
+      u.credibility ? `${u.credibility.total90[0]}–${u.credibility.total90[1]}` : '',
+      num(standardErrorOf(u.credibility)),
+      sampleOf(u.credibility)
+        .map((x) => sampleWords(x, typeName))
+        .join('；'),
       list === 'red' ? '红榜' : list === 'black' ? '黑榜' : '',
       '',
     ]
   })
-  for (const u of g.unranked) rows.push(['未参评', '', u.unit, u.name, null, ...components.map(() => null), null, null, '', '', null, null, '', u.reason])
+  for (const u of g.unranked) rows.push(['未参评', '', u.unit, u.name, null, ...components.map(() => null), null, null, '', '', null, null, '', null, '', '', u.reason])
   const unitColumn = 4
   addTable(wb, taken, g.name, columns, rows, {
     sheetSuffix: '排名',
@@ -188,6 +199,11 @@ export async function renderXlsx(input: ReportInput): Promise<Buffer> {
       ['发布快照SHA-256', input.hash],
       ['原始记录', `${s.inputs.records}条，摘要SHA-256：${s.inputs.digest}`],
       ['说明', '分数为四舍五入保留两位小数的发布值；金额单位为元。文本单元格一律按文本保存，不含公式。'],
+      ...(m.credibilityMethod ? [['排名可信度的计算', m.credibilityMethod] as CellValue[]] : []),
+      ...m.groups.flatMap((g): CellValue[][] => [
+        ...(g.credibility.length > 0 ? [[`${g.name}排名可信度`, g.credibility.join('')]] : []),
+        ...(g.settle ? [[`${g.name}补充考察建议`, g.settle]] : []),
+      ]),
     ],
   )
   for (const g of m.groups) rankingSheet(wb, taken, input, g)

@@ -173,7 +173,7 @@ async function roundSamples(db: Queryable, round: RoundRow, input: RoundInput): 
   for (const v of visits) {
     const code = unitCode.get(v.unitId)
     if (code === undefined) continue
-    const sample: VisitSample = { pointType: v.pointType, standards: [] }
+    const sample: VisitSample = { pointType: v.pointType, point: v.point, standards: [] }
     byVisit.set(v.id, sample)
     ;(samples[code] ??= []).push(sample)
   }

@@ -82,7 +82,8 @@ export function generate(): { input: RoundInput; samples: RoundSamples; findings
         const s = Math.floor(random() * applicable.length)
         chosen.set(s, (chosen.get(s) ?? 0) + (random() < 0.2 ? 2 : 1))
       }
-      const sample: VisitSample = { pointType: type, standards: [] }
+      // Points of 2 visits each (visits v and v + |types| are at one point).
+      const sample: VisitSample = { pointType: type, point: `${code}-${type}-${Math.floor(v / (2 * POINT_TYPES.length))}`, standards: [] }
       for (const [s, count] of chosen) {
         const standard = applicable[s]!
         const per = standard.rule.kind === 'deduct' ? Number(standard.rule.per) : 0

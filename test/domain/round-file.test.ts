@@ -171,6 +171,83 @@ points:
   })
 })
 
+describe('the indifference margin δ and requireMargin (SPEC §5)', () => {
+  const group = 'groups: [{ code: g, name: 组, units: [{ code: a, name: 甲区 }] }]\n'
+
+  it('reads δ as points of the total with 2 decimals, at round level and per group', () => {
+    const round = ok(`${HEADER}consequences:
+  indifference: 0.5
+  transfers:
+    - { payer: last, payee: first, amount: "200000", requireMargin: true }
+    - { payer: { fromBottom: 2 }, payee: { rank: 2 }, amount: "100000", requireMargin: false }
+groups:
+  - { code: g, name: 组, units: [{ code: a, name: 甲区 }] }
+  - code: h
+    name: 市直部门
+    consequences:
+      indifference: "0"
+      transfers: [{ payer: last, payee: first, amount: "1", requireMargin: true }]
+    units: [{ code: x, name: 市城管局 }]
+  - code: k
+    name: 街道
+    consequences: { transfers: [{ payer: last, payee: first, amount: "1" }] }
+    units: [{ code: y, name: 人民路街道 }]
+`)
+    expect(round.consequences.indifference).toBe('0.50')
+    expect(round.consequences.transfers).toEqual([
+      { payer: 'last', payee: 'first', amount: '200000.00', ties: 'split', requireMargin: true },
+      { payer: { fromBottom: 2 }, payee: { rank: 2 }, amount: '100000.00', ties: 'split' }, // false is the default, left out
+    ])
+    const [, h, k] = round.groups
+    expect(h!.consequences).toMatchObject({ indifference: '0.00', transfers: [{ requireMargin: true }] })
+    // A group's consequences replace the round's: no δ inherited.
+    expect(k!.consequences).toEqual({ minGroupSize: 1, transfers: [{ payer: 'last', payee: 'first', amount: '1.00', ties: 'split' }], lists: {}, selfCriticism: null, escalation: [] })
+  })
+
+  it('has no δ when the file sets none', () => {
+    const round = ok(`${HEADER}consequences: { transfers: [{ payer: last, payee: first, amount: "1" }] }\n${group}`)
+    expect('indifference' in round.consequences).toBe(false)
+  })
+
+  it('refuses a δ that is negative, not a number or finer than 2 decimals, with its line', () => {
+    for (const [value, fragment] of [
+      ['"-0.5"', 'must be a margin in points of the total, 0 or more, such as "0.50" (got "-0.5")'],
+      ['half', 'must be a margin in points of the total, 0 or more, such as "0.50" (got "half")'],
+      ['0.125', 'must have at most 2 decimals, as published totals do (got "0.125")'],
+    ] as const) {
+      const issues = issuesOf(`${HEADER}consequences:\n  indifference: ${value}\n${group}`)
+      expectExactly(issues, [['consequences.indifference', fragment, 8]])
+    }
+  })
+
+  it('refuses requireMargin without a δ in the same consequences, and a requireMargin that is not true or false', () => {
+    const issues = issuesOf(`${HEADER}consequences:
+  transfers:
+    - { payer: last, payee: first, amount: "200000", requireMargin: true }
+    - { payer: last, payee: first, amount: "1", requireMargin: "yes" }
+groups:
+  - code: g
+    name: 组
+    consequences:
+      transfers: [{ payer: last, payee: first, amount: "1", requireMargin: true }]
+    units: [{ code: a, name: 甲区 }]
+`)
+    expectExactly(issues, [
+      ['consequences.transfers[0].requireMargin', 'needs an indifference margin: set indifference (points of the total, such as "0.50") in the same consequences', 9],
+      ['consequences.transfers[1].requireMargin', 'must be of type boolean', 10],
+      ['groups[0].consequences.transfers[0].requireMargin', "in the same consequences (a group's consequences replace the round's)", 15],
+    ])
+  })
+
+  it('reports a malformed δ once, not again at the rule that needs it', () => {
+    const issues = issuesOf(`${HEADER}consequences:
+  indifference: "-1"
+  transfers: [{ payer: last, payee: first, amount: "1", requireMargin: true }]
+${group}`)
+    expectExactly(issues, [['consequences.indifference', 'must be a margin in points of the total', 8]])
+  })
+})
+
 /**
  * One file with every defect the validator knows. Line numbers are 1-based; the comment at
  * the end of each defective line names the defect.

@@ -34,10 +34,20 @@ describe('HTML public page', () => {
     expect(html).toContain(input.hash)
   })
 
-  it('puts each ranking table in its own horizontal scroll box', () => {
+  it('puts each table in its own horizontal scroll box', () => {
     const wrapped = html.match(/<div class="table-wrap"[^>]*><table>/g) ?? []
-    expect(wrapped.length).toBe(model.groups.length + model.groups.filter((g) => g.problems.length > 0).length)
+    expect(wrapped.length).toBe(model.groups.length + model.groups.filter((g) => g.precision !== null).length + model.groups.filter((g) => g.problems.length > 0).length)
     expect(html.match(/<table>/g)?.length).toBe(wrapped.length)
+  })
+
+  it('says how sure the ranking is, what was sampled and what would settle the last place', () => {
+    expect(html).toContain(`<strong>排名可信度的计算：</strong>${model.credibilityMethod ?? ''}`)
+    expect(html).toContain('末位石化路街道与上一名老峰镇相差1.08分，小于本次测评精度（1.20分），视为并列。')
+    expect(html).toContain('<strong class="red">末位尚未确定：</strong>目前最可能排名末位的是石化路街道（概率62.0%）。建议对石化路街道农贸市场补充考察3个点位')
+    expect(html).toContain('<h4>街道各单位抽样与精度</h4>')
+    expect(html.split('登记点位6个、抽查其中2个').length - 1).toBe(1)
+    expect(html.split('末位排名在统计上可靠').length - 1).toBe(1)
+    expect(html).not.toMatch(/自助抽样|Bootstrap/)
   })
 
   it('inlines the charts as SVG', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { dec } from '../../src/domain/decimal.js'
 import { BAR_LABELS_ALL, noticeModel, shortLabels, TREND_ENDS, TREND_MAX_LINES, yuanFigures } from '../../src/reports/model.js'
+import type { GroupCredibility, GroupResult, UnitCredibility } from '../../src/domain/scoring/types.js'
 import type { ReportInput } from '../../src/reports/snapshot.js'
 import { sampleInput } from './sample-input.js'
 
@@ -116,7 +117,7 @@ describe('notice model: consequences', () => {
     expect(group('street').withheld).toEqual([
       {
         rule: 0,
-        text: '第1项资金划拨规则本期不执行：经排名可信度检验（自助抽样1000次），石化路街道排名末位的概率为62.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨。',
+        text: '第1项资金划拨规则本期不执行：经排名可信度检验（模拟1000次），石化路街道排名末位的概率为62.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨。',
       },
     ])
   })
@@ -131,23 +132,126 @@ describe('notice model: consequences', () => {
 })
 
 describe('notice model: credibility sentences', () => {
-  it('flags a statistical tie for last with its margin interval', () => {
-    const [, last] = group('street').credibility
-    expect(last).toBe('末位石化路街道与倒数第二名老峰镇相差1.08分，90%区间为−0.22至2.38分，区间包含0，两者在统计上并列末位，末位排名存在不确定性；石化路街道排名末位的概率为62.0%。')
+  const sentence = (code: string, fragment: string): string | undefined => group(code).credibility.find((c) => c.includes(fragment))
+
+  it('explains the method once, in plain words, not as a bootstrap', () => {
+    expect(model.credibilityMethod).toBe(
+      '各单位每类点位只抽查了部分点位，每个点位考察一次或几次，总分因此含有抽样误差。本次按实际的两层抽样估计这一误差：一是同类点位之间的差异，二是同一点位多次考察之间的差异；两者由同组各单位的考察结果合并估计，抽查点位少时估计本身的不确定性也一并计入。据此模拟1000次（随机种子2017-04），得出各单位总分的90%区间（第5至第95百分位）、名次区间和排名末位的概率（P(末位)）；现场考察以外的得分按公布值计算，不计抽样误差。',
+    )
+    for (const g of model.groups) for (const c of g.credibility) expect(c).not.toMatch(/自助抽样|Bootstrap|bootstrap/)
+    expect(sentence('district', '公交站台')).toBe('公交站台没有点位被考察两次以上，两种差异无法分开，全部按点位之间的差异计算（从宽估计误差）。')
+    expect(sentence('district', '建筑工地')).toBe('建筑工地抽查点位太少，无法单独估计点位之间的差异，按本组该类全部考察结果的离散程度计算（从宽估计误差）。')
+    expect(noticeModel(sampleInput({ credibility: false })).credibilityMethod).toBeNull()
+  })
+
+  it('flags a statistical tie for last with its margin interval and says the last place is not settled', () => {
+    const [last] = group('street').credibility
+    expect(last).toBe('末位石化路街道与倒数第二名老峰镇相差1.08分，90%区间为−0.22至2.38分，区间包含0，两者在统计上并列末位；石化路街道排名末位的概率为62.0%，低于90%。')
+  })
+
+  it('says the last and the next unit are tied within the precision of the evaluation', () => {
+    expect(group('street').credibility[1]).toBe('末位石化路街道与上一名老峰镇相差1.08分，小于本次测评精度（1.20分），视为并列。')
+    // Without the analysis the indifference margin still speaks; without δ nothing does.
+    const plain = noticeModel(sampleInput({ credibility: false }))
+    expect(plain.groups.find((g) => g.code === 'street')!.credibility).toEqual(['末位石化路街道与上一名老峰镇相差1.08分，小于本次测评精度（1.20分），视为并列。'])
+    const clear = structuredClone(input)
+    clear.snapshot.result.groups.find((g) => g.code === 'street')!.indifference!.last!.tied = false
+    expect(noticeModel(clear).groups[1]!.credibility[1]).toBe('末位石化路街道与上一名老峰镇相差1.08分，不小于本次测评精度（1.20分）。')
+  })
+
+  it('calls the last place reliable only when one unit is last with at least 90% and nothing is left to settle', () => {
+    expect(sentence('department', '末位市卫生健康委与')).toBe(
+      '末位市卫生健康委与倒数第二名市文化和旅游局相差5.22分，90%区间为3.92至6.52分，区间不含0；市卫生健康委排名末位的概率为100.0%，达到90%的把握，末位排名在统计上可靠。',
+    )
+    const reliable = (m: ReturnType<typeof noticeModel>): string[] => m.groups.filter((g) => g.credibility.some((c) => c.includes('统计上可靠'))).map((g) => g.code)
+    expect(reliable(model)).toEqual(['department'])
+    const variants: [string, (g: GroupResult) => void][] = [
+      ['P(last) below 90%', (g) => void (g.ranking.at(-1)!.credibility!.pLast = '0.899')],
+      ['margin interval contains 0', (g) => void (g.credibility!.last!.statisticalTie = true)],
+      ['tied within δ', (g) => void (g.indifference = { margin: '6.00', last: { unit: 'health', next: 'culture', gap: '5.22', tied: true }, first: null })],
+      ['a settle plan', (g) => void (g.credibility!.settle = { target: '0.950', current: { unit: 'health', pLast: '0.930' }, visits: 2, expected: '0.960', reaches: true, extra: [] })],
+    ]
+    for (const [why, change] of variants) {
+      const odd = structuredClone(input)
+      change(odd.snapshot.result.groups.find((g) => g.code === 'department')!)
+      const m = noticeModel(odd)
+      expect(reliable(m), why).toEqual([])
+      expect(m.groups[2]!.credibility.join(''), why).not.toContain('可靠')
+    }
+    const below = structuredClone(input)
+    below.snapshot.result.groups[2]!.ranking.at(-1)!.credibility!.pLast = '0.899'
+    expect(noticeModel(below).groups[2]!.credibility[0]).toContain('市卫生健康委排名末位的概率为89.9%，低于90%，末位尚未确定。')
+  })
+
+  it('says what would settle the last place', () => {
+    expect(group('street').settle).toBe(
+      '末位尚未确定：目前最可能排名末位的是石化路街道（概率62.0%）。建议对石化路街道农贸市场补充考察3个点位（编号SHIHUALU-market-3、SHIHUALU-market-4、SHIHUALU-market-5），对老峰镇背街小巷补充考察3次（点位编号LAOFENG-alley-4、LAOFENG-alley-5），共补充考察6次，预计完成后确定末位的把握为93.4%，可达到90%的要求。',
+    )
+    expect(group('district').settle).toMatch(/^末位尚未确定：目前最可能排名末位的是宿松县（概率49\.9%）。建议对宿松县农贸市场补充考察4个点位（编号SUSONG-market-3、.*共补充考察8次，预计完成后确定末位的把握为71\.2%，仍达不到90%的要求。$/)
+    expect(group('department').settle).toBeNull()
+  })
+
+  it('tabulates what each unit sampled, its total interval and standard error', () => {
+    const p = group('district').precision!
+    expect(p.title).toBe('县区各单位抽样与精度')
+    expect(p.columns.map((c) => c.title)).toEqual(['单位', '农贸市场', '背街小巷', '主次干道', '公交站台', '窗口单位', '社区', '建筑工地', '总分90%区间', '标准误'])
+    const first = input.snapshot.result.groups[0]!.ranking[0]!
+    const market = first.credibility!.sample.find((s) => s.pointType === 'market')!
+    expect(p.rows[0]!.cells[1]).toBe(`${market.points}/${market.registered}，${market.visits}次`)
+    expect(p.rows[0]!.cells.slice(-2)).toEqual([`${first.credibility!.total90[0]}–${first.credibility!.total90[1]}`, first.credibility!.standardError])
+    // The departments' 社区 registry is unknown: only the points visited.
+    const dept = group('department').precision!
+    const community = dept.columns.findIndex((c) => c.title === '社区')
+    expect(dept.rows[0]!.cells[community]).toMatch(/^\d+，\d+次$/)
+    expect(p.legend).toContain('“2/6，3次”表示该类登记点位6个、抽查其中2个、共考察3次')
+  })
+
+  it('names point types by code when the snapshot has no names', () => {
+    const unnamed = structuredClone(input)
+    delete unnamed.snapshot.pointTypes
+    const m = noticeModel(unnamed)
+    expect(m.groups[0]!.precision!.columns.map((c) => c.title).slice(1, 3)).toEqual(['alley', 'bus'])
+    expect(m.groups[1]!.settle).toContain('建议对石化路街道market补充考察3个点位')
+  })
+
+  it('renders a snapshot of the earlier bootstrap analysis as it was', () => {
+    const old = structuredClone(input)
+    for (const g of old.snapshot.result.groups) {
+      const c = g.credibility as Partial<GroupCredibility>
+      delete c.model
+      delete c.settle
+      for (const u of g.ranking) {
+        const uc = u.credibility as Partial<UnitCredibility>
+        delete uc.sample
+        delete uc.standardError
+      }
+    }
+    const m = noticeModel(old)
+    expect(m.credibilityMethod).toBe('排名可信度按点位类型分层自助抽样（Bootstrap）1000次重新计分排名评估，随机种子2017-04，区间为5%与95%分位数。')
+    expect(m.groups.map((g) => [g.precision, g.settle])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+    ])
+    expect(m.groups[1]!.credibility[0]).toContain('石化路街道排名末位的概率为62.0%，低于90%，末位尚未确定。')
   })
 
   it('says when the last place holds under every weighting', () => {
-    const c = group('department').credibility
-    expect(c[1]).toContain('区间不含0，末位排名在统计上可靠')
-    expect(c[3]).toContain('市卫生健康委在各测评方式和一级指标上均不领先于其他单位，任何权重下均为末位')
-    expect(group('street').credibility[3]).toContain('石化路街道在问卷调查、公共秩序上领先老峰镇，末位结论与权重设置有关')
+    expect(sentence('department', '权重')).toContain('市卫生健康委在各测评方式和一级指标上均不领先于其他单位，任何权重下均为末位')
+    expect(sentence('street', '权重')).toContain('石化路街道在问卷调查、公共秩序上领先老峰镇，末位结论与权重设置有关')
+    expect(sentence('street', '权重')).toContain('在±25%范围内随机扰动1000次')
     const unnamed = structuredClone(input)
     delete unnamed.snapshot.indicators
-    expect(noticeModel(unnamed).groups[1]!.credibility[3]).toContain('在问卷调查、指标02上领先')
+    expect(noticeModel(unnamed).groups[1]!.credibility.find((c) => c.includes('权重'))).toContain('在问卷调查、指标02上领先')
+    // The analysis names components "component:<code>".
+    const prefixed = structuredClone(input)
+    prefixed.snapshot.result.groups[1]!.credibility!.dominance!.beats[0]!.on = ['component:survey', '02']
+    expect(noticeModel(prefixed).groups[1]!.credibility.find((c) => c.includes('权重'))).toContain('在问卷调查、公共秩序上领先')
   })
 
   it('does not invent a margin when several units tie for last', () => {
     expect(group('district').credibility).toContain('本组末位由多个单位并列，未计算末位差距。')
+    expect(group('district').credibility.join('')).not.toContain('可靠')
   })
 })
 

@@ -60,6 +60,20 @@ describe('PDF notice', () => {
     expect(t).toContain(input.hash.slice(0, 16))
   })
 
+  it('says how sure the ranking is, what was sampled and what would settle the last place', () => {
+    // The running text without the page footers, so a paragraph that crosses a page reads whole.
+    const t = compact(read.pages.map((p) => p.text.split('\n').filter((line) => !/第\d+页\s*共\d+页/.test(line)).join('\n')).join('\n'))
+    expect(t).toContain(`排名可信度的计算：${model.credibilityMethod ?? ''}`)
+    expect(t).toContain('末位石化路街道与上一名老峰镇相差1.08分，小于本次测评精度（1.20分），视为并列。')
+    for (const g of model.groups) if (g.settle) expect(t).toContain(g.settle)
+    expect(t).toContain('街道各单位抽样与精度')
+    const street = model.groups.find((g) => g.code === 'street')!.precision!
+    expect(t).toContain(street.rows[0]!.cells.join(''))
+    // Only the department's last place is settled.
+    expect(t.split('末位排名在统计上可靠').length - 1).toBe(1)
+    expect(t).not.toMatch(/自助抽样|Bootstrap/)
+  })
+
   it('carries the problem statistics and the chart labels as text', () => {
     const t = compact(read.text)
     expect(t).toContain('主要问题')

@@ -8,9 +8,14 @@
  *   - 县区: 宿松县 and 望江县 tie for last (identical evidence), so the 200,000 yuan transfer
  *     splits over two pairs; 宿松县 was black-listed last round too (连续2期);
  *   - 街道: the last-place transfer carries a confidence gate and is withheld (P(last) 0.620 <
- *     0.9); a second rule (倒数第二名 → 第二名, 100,000) goes ahead;
- *   - 市直部门: two departments tie for third; 市信访局 has no questionnaire score (未参评);
- *   - credibility blocks with plausible bootstrap figures; three rounds of trend; a ledger.
+ *     0.9); a second rule (倒数第二名 → 第二名, 100,000) goes ahead; an indifference margin of
+ *     1.20 points, which the last (1.08 behind) is within; a settle plan that reaches 90%;
+ *   - 市直部门: two departments tie for third; 市信访局 has no questionnaire score (未参评); the
+ *     last place is settled (P(last) 1.000); the registry of 社区 is unknown;
+ *   - credibility blocks with plausible figures of the two-stage model (sample per point type,
+ *     standard errors, variance components; 公交站台 never visited twice, 建筑工地 too few
+ *     points); 县区's tied last gets a settle plan that falls short of 90%; three rounds of
+ *     trend; a ledger.
  * `shape` scales it up (the benchmark's 4 × 50 units) with generated names.
  */
 import { dec } from '../../src/domain/decimal.js'
@@ -23,7 +28,9 @@ import type {
   RoundInput,
   RoundResult,
   ScoringStandard,
+  SettlePlan,
   StandardEvidence,
+  UnitCredibility,
   UnitHistory,
   UnitInput,
 } from '../../src/domain/scoring/types.js'
@@ -190,6 +197,7 @@ function consequencesOf(group: string): Consequences {
   const escalation = ['约谈（分管市领导）', '约谈（市委组织部）', '问责']
   if (group === 'street')
     return {
+      indifference: '1.20',
       minGroupSize: 3,
       transfers: [
         { payer: 'last', payee: 'first', amount: '200000.00', ties: 'split', minConfidence: '0.9' },
@@ -212,8 +220,71 @@ function q(x: number, digits = 2): string {
   return x.toFixed(digits)
 }
 
-/** Plausible bootstrap figures around the published totals (what SPEC §5's analysis reports). */
-function addCredibility(g: GroupResult, roundCode: string): void {
+/** What a unit sampled of each point type its group visits: points of the registered ones, visits. */
+function sampleOf(unit: string, template: GroupTemplate | undefined, rnd: () => number): UnitCredibility['sample'] {
+  return Object.entries(template?.visits ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([pointType, visits]) => {
+      const points = Math.max(1, Math.ceil(visits * 0.6))
+      // The departments' 社区 registry was never loaded: unknown.
+      const registered = template?.code === 'department' && pointType === 'community' ? null : points + Math.floor(rnd() * 8)
+      return { pointType, points, registered, visits }
+    })
+}
+
+/** The model's components for the group's point types: 公交站台 never visited twice, 建筑工地 one point each. */
+function modelOf(template: GroupTemplate | undefined): GroupCredibility['model'] {
+  const source = (t: string): 'estimated' | 'no-repeat-visits' | 'conservative' => (t === 'site' ? 'conservative' : t === 'bus' ? 'no-repeat-visits' : 'estimated')
+  return {
+    spread: '4.20',
+    components: Object.keys(template?.visits ?? {}).map((pointType, i) => ({
+      pointType,
+      betweenPoints: q(0.6 + i * 0.15),
+      withinPoint: source(pointType) === 'estimated' ? q(0.3 + i * 0.05) : '0.00',
+      dfBetween: source(pointType) === 'conservative' ? 0 : 18 + i,
+      dfWithin: source(pointType) === 'estimated' ? 9 + i : 0,
+      source: source(pointType),
+    })),
+  }
+}
+
+/** Points of a unit's type to visit next, as the registry would name them. */
+function pointCodes(unit: string, type: string, from: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${unit.toUpperCase()}-${type}-${from + i}`)
+}
+
+/**
+ * The settle plans: 街道's last (石化路街道, P(last) 0.620) settles with 6 more visits; 县区's two
+ * identical last units would need more than 8 visits can give.
+ */
+function settleOf(g: GroupResult, last: string | undefined, next: string | undefined): SettlePlan | null {
+  if (g.code === 'street' && last && next)
+    return {
+      target: '0.900',
+      current: { unit: last, pLast: '0.620' },
+      visits: 6,
+      expected: '0.934',
+      reaches: true,
+      extra: [
+        { unit: last, pointType: 'market', visits: 3, points: pointCodes(last, 'market', 3, 3) },
+        { unit: next, pointType: 'alley', visits: 3, points: pointCodes(next, 'alley', 4, 2) },
+      ],
+    }
+  const tied = g.ranking.filter((u) => u.bottom === 1)
+  if (g.code === 'district' && tied.length > 1)
+    return {
+      target: '0.900',
+      current: { unit: tied[0]!.unit, pLast: tied[0]!.credibility?.pLast ?? '0.500' },
+      visits: 8,
+      expected: '0.712',
+      reaches: false,
+      extra: tied.map((u) => ({ unit: u.unit, pointType: 'market', visits: 4, points: pointCodes(u.unit, 'market', 3, 4) })),
+    }
+  return null
+}
+
+/** Plausible figures of the two-stage model around the published totals (what SPEC §5's analysis reports). */
+function addCredibility(g: GroupResult, roundCode: string, template: GroupTemplate | undefined): void {
   const n = g.ranking.length
   if (n === 0) return
   const rnd = random(seedOf(`cred:${roundCode}:${g.code}`))
@@ -240,6 +311,8 @@ function addCredibility(g: GroupResult, roundCode: string): void {
       rank90: [rankLo, rankHi],
       pFirst: pFirst[i] ?? '0.000',
       pLast: pLast[i] ?? '0.000',
+      standardError: q((half[i] ?? 0) / 1.645),
+      sample: sampleOf(u.unit, template, rnd),
       weightSensitivity: { medianRank: u.rank, rankRange90: [Math.max(1, u.rank - 1), Math.min(n, u.rank + 1)] },
     }
   })
@@ -254,12 +327,14 @@ function addCredibility(g: GroupResult, roundCode: string): void {
   const first = firstUnits.length === 1 ? firstUnits[0]! : null
   const nextDown = first ? g.ranking.filter((u) => u.rank === 2)[0] : undefined
   const credibility: GroupCredibility = {
-    method: '',
+    method: 'Two-stage design (points within point type, visits within points) …',
     replicates: 1000,
     seed: roundCode,
+    model: modelOf(template),
+    settle: settleOf(g, last?.unit, nextUp?.unit),
     last: last && nextUp ? { unit: last.unit, next: nextUp.unit, ...margin(Number(nextUp.total), Number(last.total), 1.3) } : null,
     first: first && nextDown ? { unit: first.unit, next: nextDown.unit, ...margin(Number(first.total), Number(nextDown.total), 0.7) } : null,
-    weightSensitivity: { runs: 1000, spread: '1.4', lastStaysLast: !last ? '0.000' : g.code === 'department' ? '1.000' : '0.912' },
+    weightSensitivity: { runs: 1000, spread: '0.25', lastStaysLast: !last ? '0.000' : g.code === 'department' ? '1.000' : '0.912' },
     dominance: last ? { unit: last.unit, dominated: g.code === 'department', beats: g.code === 'department' || !nextUp ? [] : [{ unit: nextUp.unit, on: ['survey', '02'] }] } : null,
     effectiveWeights: { '01': '0.3150', '02': '0.1400', '03': '0.1750', '04': '0.0700', survey: '0.2000', material: '0.1000' },
   }
@@ -353,7 +428,7 @@ export function sampleInput(options: SampleOptions = {}): ReportInput {
     street.transfers = street.transfers.filter((t) => t.rule !== 0)
     street.withheld.push({ rule: 0, reason: `confidence gate: P(last) of ${payer} is 0.620 (620 of 1000 replicates) < 0.9` })
   }
-  if (options.credibility ?? true) for (const g of result.groups) addCredibility(g, result.round)
+  if (options.credibility ?? true) for (const g of result.groups) addCredibility(g, result.round, groups.find((t) => t.code === g.code))
   if (street?.credibility) {
     const payer = street.withheld.find((w) => w.rule === 0) && street.ranking.find((u) => u.bottom === 1)
     if (payer?.credibility) payer.credibility.pLast = '0.620'
@@ -389,6 +464,7 @@ export function sampleInput(options: SampleOptions = {}): ReportInput {
     publishedAt: '2017-09-05T10:00:00+08:00',
     components: COMPONENTS.map((c) => ({ code: c.code, name: c.name })),
     indicators: Object.entries(INDICATORS).map(([code, name]) => ({ code, name })),
+    pointTypes: Object.entries(POINT_TYPES).map(([code, name]) => ({ code, name })),
     summary: { units: units.length, points: Math.round(visits * 0.85), visits, findings: findingsTotal, pointTypes: Object.keys(POINT_TYPES).length },
     result,
     problems,

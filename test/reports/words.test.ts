@@ -27,11 +27,11 @@ describe('withheld reasons in Chinese', () => {
 
   it('words the confidence gate with the probabilities', () => {
     expect(withheldReasonWords('confidence gate: P(last) of a is 0.620 (620 of 1000 replicates) < 0.9', names)).toBe(
-      '经排名可信度检验（自助抽样1000次），大观区排名末位的概率为62.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨',
+      '经排名可信度检验（模拟1000次），大观区排名末位的概率为62.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨',
     )
     expect(
       withheldReasonWords('confidence gate: P(place 2 from the bottom) of a is 0.410 (410 of 1000 replicates) < 0.8; P(rank 2) of b is 0.700 (700 of 1000 replicates) < 0.8', names),
-    ).toBe('经排名可信度检验（自助抽样1000次），大观区排名倒数第二名的概率为41.0%，迎江区排名第二名的概率为70.0%，低于规则要求的80%，排名在统计上不够确定，本期暂不划拨')
+    ).toBe('经排名可信度检验（模拟1000次），大观区排名倒数第二名的概率为41.0%，迎江区排名第二名的概率为70.0%，低于规则要求的80%，排名在统计上不够确定，本期暂不划拨')
     expect(withheldReasonWords('confidence gate: P(last) of a is 0.620, below minConfidence 0.9', names)).toBe(
       '经排名可信度检验，大观区排名末位的概率为62.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨',
     )

@@ -55,7 +55,7 @@ describe('XLSX workbook', () => {
 
   it('writes scores as numbers with two decimals, ranks and ties, lists and the unranked unit', () => {
     const ws = sheet('县区排名')
-    expect(header(ws)).toEqual(['名次', '并列', '单位代码', '单位', '总分', '实地考察', '问卷调查', '材料审核', '问题数', '考察点次', '较上期', '名次区间(90%)', 'P(末位)', 'P(第一)', '红黑榜', '备注'])
+    expect(header(ws)).toEqual(['名次', '并列', '单位代码', '单位', '总分', '实地考察', '问卷调查', '材料审核', '问题数', '考察点次', '较上期', '名次区间(90%)', 'P(末位)', 'P(第一)', '总分90%区间', '标准误', '抽样情况', '红黑榜', '备注'])
     const ranking = input.snapshot.result.groups[0]!.ranking
     ranking.forEach((u, i) => {
       const row = ws.getRow(i + 2)
@@ -67,13 +67,35 @@ describe('XLSX workbook', () => {
       expect(total.numFmt).toBe('0.00')
     })
     expect(ws.getRow(10).getCell(2).value).toBe('并列')
-    expect(ws.getRow(2).getCell(15).value).toBe('红榜')
-    expect(ws.getRow(11).getCell(15).value).toBe('黑榜')
+    expect(ws.getRow(2).getCell(18).value).toBe('红榜')
+    expect(ws.getRow(11).getCell(18).value).toBe('黑榜')
     expect(ws.getRow(11).getCell(13).numFmt).toBe('0.0%')
     const dept = sheet('市直部门排名')
     const last = dept.getRow(dept.rowCount)
     expect(last.getCell(1).value).toBe('未参评')
-    expect(last.getCell(16).value).toBe('缺少问卷调查得分，不参与排名')
+    expect(last.getCell(19).value).toBe('缺少问卷调查得分，不参与排名')
+  })
+
+  it('gives each unit its total interval, standard error and what was sampled', () => {
+    const ws = sheet('县区排名')
+    const first = input.snapshot.result.groups[0]!.ranking[0]!
+    const row = ws.getRow(2)
+    expect(row.getCell(15).value).toBe(`${first.credibility!.total90[0]}–${first.credibility!.total90[1]}`)
+    expect(row.getCell(16).type).toBe(ExcelJS.ValueType.Number)
+    expect((row.getCell(16).value as number).toFixed(2)).toBe(first.credibility!.standardError)
+    const market = first.credibility!.sample.find((x) => x.pointType === 'market')!
+    expect(row.getCell(17).text).toContain(`农贸市场${market.points}/${market.registered}个点位、${market.visits}次`)
+    // The departments' 社区 registry is unknown: the points visited only.
+    expect(sheet('市直部门排名').getRow(2).getCell(17).text).toMatch(/社区\d+个点位、\d+次/)
+  })
+
+  it('carries the credibility sentences and the settle plan on the 说明 sheet', () => {
+    const rows = new Map<string, string>()
+    sheet('说明').eachRow((row) => void rows.set(row.getCell(1).text, row.getCell(2).text))
+    expect(rows.get('排名可信度的计算')).toContain('两层抽样')
+    expect(rows.get('街道排名可信度')).toContain('小于本次测评精度（1.20分），视为并列')
+    expect(rows.get('街道补充考察建议')).toMatch(/^末位尚未确定：.*预计完成后确定末位的把握为93\.4%，可达到90%的要求。$/)
+    expect(rows.has('市直部门补充考察建议')).toBe(false)
   })
 
   it('freezes the header row and the unit columns, and sizes columns for Chinese text', () => {

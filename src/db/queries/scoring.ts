@@ -130,7 +130,10 @@ export async function roundGroupsWithMembers(db: Queryable, roundId: number) {
  * from the findings. Visits come in id order; visits without findings have no standards.
  */
 export async function visitEvidence(db: Queryable, roundId: number, totalsReady: boolean) {
-  const visitRows = await queryRows<{ id: string; unit_id: unknown; point_type: string }>(db, sql`select id, unit_id, point_type from visits where round_id = ${roundId} order by id`)
+  const visitRows = await queryRows<{ id: string; unit_id: unknown; point_type: string; point: string }>(
+    db,
+    sql`select v.id, v.unit_id, v.point_type, p.code as point from visits v join points p on p.id = v.point_id where v.round_id = ${roundId} order by v.id`,
+  )
   const totals = await queryRows<{ visit_id: string; standard_id: unknown; findings: unknown; deduction: string }>(
     db,
     totalsReady
@@ -142,7 +145,7 @@ export async function visitEvidence(db: Queryable, roundId: number, totalsReady:
             group by f.visit_id, f.standard_id`,
   )
   return {
-    visits: visitRows.map((v) => ({ id: v.id, unitId: toCount(v.unit_id), pointType: v.point_type })),
+    visits: visitRows.map((v) => ({ id: v.id, unitId: toCount(v.unit_id), pointType: v.point_type, point: v.point })),
     totals: totals.map((t) => ({ visitId: t.visit_id, standardId: toCount(t.standard_id), findings: toCount(t.findings), deduction: t.deduction })),
   }
 }

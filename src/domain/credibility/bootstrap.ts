@@ -80,7 +80,7 @@ export function countWhere(values: Int32Array, runs: { n: number }, i: number, t
   return count
 }
 
-export function unitFigures(runs: Replicates, i: number): Omit<UnitCredibility, 'weightSensitivity'> {
+export function unitFigures(runs: Replicates, i: number): Pick<UnitCredibility, 'total90' | 'rank90' | 'pFirst' | 'pLast'> {
   const [lo, hi] = interval90(sortedValues(column(runs.totals, runs, i)))
   return {
     total90: [score2(lo), score2(hi)],

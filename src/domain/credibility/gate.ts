@@ -12,6 +12,9 @@
  * below m, all the rule's transfer rows are moved to `withheld`, with a reason giving each
  * failing unit's figure, e.g. "confidence gate: P(last) of daguan is 0.620 (620 of 1000
  * replicates) < 0.9". The comparison is exact: count < m × B.
+ * The payer on the last place must also pass the robustness check (index.ts, worstPointCheck):
+ * P(last) with its most damaging point dropped must reach m as well, so that a single bad point
+ * cannot make a unit pay.
  */
 import { dec } from '../decimal.js'
 import type { Consequences, GroupResult, Selector } from '../scoring/types.js'
@@ -37,6 +40,7 @@ export function applyConfidenceGate(
   group: Pick<GroupResult, 'ranking' | 'transfers' | 'withheld'>,
   rules: Consequences,
   runs: Replicates,
+  robustLast?: { unit: number; count: number },
 ): Pick<GroupResult, 'transfers' | 'withheld'> {
   const index = new Map(group.ranking.map((u, i) => [u.unit, i]))
   const transfers = [...group.transfers]
@@ -52,6 +56,8 @@ export function applyConfidenceGate(
         const count = i === undefined ? 0 : holdCount(runs, i, selector)
         if (dec(count).lessThan(dec(rule.minConfidence!).times(runs.replicates)))
           failing.push(`${probabilityLabel(selector)} of ${unit} is ${probability(count, runs.replicates)} (${count} of ${runs.replicates} replicates) < ${rule.minConfidence}`)
+        else if (robustLast && i === robustLast.unit && probabilityLabel(selector) === 'P(last)' && dec(robustLast.count).lessThan(dec(rule.minConfidence!).times(runs.replicates)))
+          failing.push(`P(last) of ${unit} without its most damaging point is ${probability(robustLast.count, runs.replicates)} (${robustLast.count} of ${runs.replicates} replicates) < ${rule.minConfidence}`)
       }
     }
     check(rows.map((t) => t.payer), rule.payer)

@@ -60,6 +60,12 @@ export interface GroupModel {
   terms: VisitTerms
   /** Strata as [start, end) pairs of visit indices: one per (unit, point type) with visits. */
   strata: Int32Array
+  /** Point type of stratum k (strata[2k], strata[2k + 1]): index into typeCodes. */
+  strataType: Int32Array
+  typeCodes: string[]
+  /** Point visited at each visit: index into pointCodes. */
+  visitPoint: Int32Array
+  pointCodes: string[]
   /** Visits of each row, for the `visits` tiebreak. */
   rowVisits: Int32Array
   /** Row r's visits are rowStart[r] … rowStart[r + 1] − 1 (visits are ordered by row). */
@@ -320,6 +326,10 @@ export function compileGroup(input: RoundInput, group: GroupInput, ranking: read
     visitFindings,
     terms: visitTerms({ kind, points }, table, S, () => true),
     strata: table.strata,
+    strataType: table.strataType,
+    typeCodes: table.typeCodes,
+    visitPoint: table.point,
+    pointCodes: table.pointCodes,
     rowVisits: table.rowVisits,
     rowStart: rowStarts(table.rowVisits),
     peerMean: input.naPolicy === 'peer-mean',

@@ -6,6 +6,7 @@
  *
  *   units[u], unitVisits[u]            unit codes in the order of the samples, visits of each
  *   visitType[v]                       index into pointTypes; visits unit by unit, in order
+ *   visitPoint[v]                      index into points (the visited point's code)
  *   visitStart[v] … visitStart[v+1]−1  the visit's entries, in order
  *   entryCode, entryFindings, entryDeduction
  *
@@ -21,6 +22,8 @@ export interface PackedSamples {
   unitVisits: Int32Array
   pointTypes: string[]
   visitType: Int32Array
+  points: string[]
+  visitPoint: Int32Array
   visitStart: Int32Array
   codes: string[]
   entryCode: Int32Array
@@ -56,6 +59,8 @@ export function packSamples(samples: RoundSamples): PackedSamples {
     unitVisits: new Int32Array(units.length),
     pointTypes: [],
     visitType: new Int32Array(visits),
+    points: [],
+    visitPoint: new Int32Array(visits),
     visitStart: new Int32Array(visits + 1),
     codes: [],
     entryCode: new Int32Array(entries),
@@ -64,6 +69,7 @@ export function packSamples(samples: RoundSamples): PackedSamples {
   }
   const typeIndex = indexer(packed.pointTypes)
   const codeIndex = indexer(packed.codes)
+  const pointIndex = indexer(packed.points)
   let v = 0
   let e = 0
   units.forEach((unit, u) => {
@@ -71,6 +77,7 @@ export function packSamples(samples: RoundSamples): PackedSamples {
     packed.unitVisits[u] = list.length
     for (const visit of list) {
       packed.visitType[v] = typeIndex(visit.pointType)
+      packed.visitPoint[v] = pointIndex(visit.point)
       packed.visitStart[v] = e
       for (const s of visit.standards) {
         packed.entryCode[e] = codeIndex(s.code)
@@ -91,7 +98,7 @@ export function unpackSamples(packed: PackedSamples): RoundSamples {
   packed.units.forEach((unit, u) => {
     const list: VisitSample[] = []
     for (let n = packed.unitVisits[u]!; n > 0; n--, v++) {
-      const visit: VisitSample = { pointType: packed.pointTypes[packed.visitType[v]!]!, standards: [] }
+      const visit: VisitSample = { pointType: packed.pointTypes[packed.visitType[v]!]!, point: packed.points[packed.visitPoint[v]!]!, standards: [] }
       for (let e = packed.visitStart[v]!; e < packed.visitStart[v + 1]!; e++)
         visit.standards.push({ code: packed.codes[packed.entryCode[e]!]!, findings: packed.entryFindings[e]!, deduction: String(packed.entryDeduction[e]!) })
       list.push(visit)
@@ -103,5 +110,5 @@ export function unpackSamples(packed: PackedSamples): RoundSamples {
 
 /** The buffers to transfer with a postMessage of `packed`. */
 export function packedBuffers(packed: PackedSamples): ArrayBuffer[] {
-  return [packed.unitVisits, packed.visitType, packed.visitStart, packed.entryCode, packed.entryFindings, packed.entryDeduction].map((a) => a.buffer as ArrayBuffer)
+  return [packed.unitVisits, packed.visitType, packed.visitPoint, packed.visitStart, packed.entryCode, packed.entryFindings, packed.entryDeduction].map((a) => a.buffer as ArrayBuffer)
 }

@@ -60,7 +60,7 @@ export function sfc32(seedWords: readonly [number, number, number, number]): Ran
 }
 
 /** The random source of one analysis of one group (see the header for the stream layout). */
-export function randomStream(seed: string, analysis: 'bootstrap' | 'weights', group: string): RandomSource {
+export function randomStream(seed: string, analysis: 'bootstrap' | 'weights' | 'posterior' | 'plan', group: string): RandomSource {
   return sfc32(cyrb128(`${seed}/${analysis}/${group}`))
 }
 

@@ -26,6 +26,8 @@ export interface VisitStandard {
  */
 export interface VisitSample {
   pointType: string
+  /** Code of the registered point visited: visits at one point are alike (the design's second stage). */
+  point: string
   standards: VisitStandard[]
 }
 
@@ -49,7 +51,7 @@ export function visitSamples(set: IndicatorSet, round: RoundDefinition, data: Da
     const point = pointByCode.get(v.point)
     const unitVisits = point ? out[point.unit] : undefined
     if (!point || !unitVisits) continue
-    const sample: VisitSample = { pointType: point.type, standards: [] }
+    const sample: VisitSample = { pointType: point.type, point: point.code, standards: [] }
     unitVisits.push(sample)
     byVisit.set(v.id, { sample, perStandard: new Map() })
   }

@@ -28,6 +28,12 @@ export interface VisitTable {
   /** Strata as [start, end) pairs of visit indices: one per (unit, point type) with visits. */
   strata: Int32Array
   rowVisits: Int32Array
+  /** Point of each visit: index into pointCodes (the codes in code order). */
+  point: Int32Array
+  pointCodes: string[]
+  /** Point type of each stratum: index into typeCodes (the codes in code order). */
+  strataType: Int32Array
+  typeCodes: string[]
 }
 
 const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -54,6 +60,7 @@ function readInOrder(units: readonly UnitInput[], samples: RoundSamples, standar
     total,
     row: new Int32Array(total),
     type: new Array<string>(total),
+    point: new Array<string>(total),
     start: new Int32Array(total + 1),
     standard: new Int32Array(bound),
     findings: new Int32Array(bound),
@@ -69,6 +76,7 @@ function readInOrder(units: readonly UnitInput[], samples: RoundSamples, standar
     for (const visit of samples[unit.code] ?? []) {
       read.row[g] = r
       read.type[g] = visit.pointType
+      read.point[g] = visit.point
       read.start[g] = e
       for (const f of visit.standards) {
         const d = Number(f.deduction)
@@ -151,6 +159,7 @@ export function readVisits(units: readonly UnitInput[], samples: RoundSamples, s
   const read = readInOrder(units, samples, standardIndex, standards)
   const order: number[] = []
   const strata: number[] = []
+  const strataTypes: string[] = []
   const rowVisits = new Int32Array(units.length)
   let first = 0
   units.forEach((unit, r) => {
@@ -167,9 +176,10 @@ export function readVisits(units: readonly UnitInput[], samples: RoundSamples, s
       if (sampled !== counted)
         throw new DomainError('CONFLICT', `unit ${unit.code} has ${counted} visit(s) of point type ${type} but ${sampled} visit sample(s); the samples must come from the same data as the scores`)
     }
-    for (const [, list] of [...byType.entries()].sort((a, b) => byCode(a[0], b[0]))) {
+    for (const [type, list] of [...byType.entries()].sort((a, b) => byCode(a[0], b[0]))) {
       list.sort((x, y) => read.hashA[x]! - read.hashA[y]! || read.hashB[x]! - read.hashB[y]! || compareContent(read, x, y))
       strata.push(order.length, order.length + list.length)
+      strataTypes.push(type)
       for (const g of list) order.push(g)
       rowVisits[r]! += list.length
     }
@@ -184,10 +194,18 @@ export function readVisits(units: readonly UnitInput[], samples: RoundSamples, s
     deduction: new Float64Array(read.start[read.total]!),
     strata: Int32Array.from(strata),
     rowVisits,
+    point: new Int32Array(read.total),
+    pointCodes: [...new Set(read.point)].sort(byCode),
+    strataType: new Int32Array(strataTypes.length),
+    typeCodes: [...new Set(strataTypes)].sort(byCode),
   }
+  const typeIndex = new Map(table.typeCodes.map((code, i) => [code, i]))
+  strataTypes.forEach((type, k) => (table.strataType[k] = typeIndex.get(type)!))
+  const pointIndex = new Map(table.pointCodes.map((code, i) => [code, i]))
   let e = 0
   order.forEach((g, v) => {
     table.row[v] = read.row[g]!
+    table.point[v] = pointIndex.get(read.point[g]!)!
     table.start[v] = e
     const from = read.start[g]!
     const to = read.start[g + 1]!

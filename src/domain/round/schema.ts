@@ -24,6 +24,8 @@ export const ConsequencesSchema = Type.Object(
             ties: Type.Optional(Type.Union([Type.Literal('split'), Type.Literal('skip')])),
             /** Confidence gate (SPEC §5): a probability in (0, 1], e.g. "0.9"; checked in validate.ts. */
             minConfidence: Type.Optional(DecimalText),
+            /** Withhold unless the selected units are at least `indifference` from their neighbours (SPEC §5); checked in validate.ts. */
+            requireMargin: Type.Optional(Type.Boolean()),
             note: Type.Optional(LongText),
           },
           { additionalProperties: false },
@@ -33,6 +35,8 @@ export const ConsequencesSchema = Type.Object(
     lists: Type.Optional(Type.Object({ red: Type.Optional(Type.Unknown()), black: Type.Optional(Type.Unknown()) }, { additionalProperties: false })),
     selfCriticism: Type.Optional(Type.Unknown()),
     escalation: Type.Optional(Type.Array(Text)),
+    /** Indifference margin δ (SPEC §5), points of the total, e.g. "0.50"; checked in validate.ts. */
+    indifference: Type.Optional(DecimalText),
   },
   { additionalProperties: false },
 )

@@ -8,7 +8,10 @@
  * Decisions: a group's `consequences` replaces the round's entirely (no merging, so what a
  * group gets is written in one place); `minGroupSize` defaults to 1, relying on the rule that
  * no unit pays itself; a transfer's `ties` defaults to split; a transfer's optional
- * `minConfidence` (the §5 confidence gate) is a probability in (0, 1], kept as canonical text.
+ * `minConfidence` (the §5 confidence gate) is a probability in (0, 1], kept as canonical text;
+ * `indifference` (the §5 indifference margin δ, points of the total) is a decimal ≥ 0 with at
+ * most 2 decimals, kept with exactly 2; a transfer with `requireMargin: true` needs a δ in the
+ * same consequences block (a group's block replaces the round's, δ included).
  */
 import type * as YAML from 'yaml'
 import { Decimal, canonical, dec, isDecimalText } from '../decimal.js'
@@ -125,8 +128,28 @@ function readConfidence(issues: IssueList, at: Segment[], raw: unknown): string 
   return canonical(text)
 }
 
+/**
+ * The indifference margin δ (SPEC §5): points of the total, 0 or more, at most 2 decimals (totals
+ * are published to 2), as text with exactly 2 decimals ("0.5" → "0.50"). null when it is not one
+ * (reported).
+ */
+function readIndifference(issues: IssueList, at: Segment[], raw: unknown): string | null {
+  if (!isString(raw)) return null // the shape check already reported it
+  const text = raw.trim()
+  if (!isDecimalText(text) || dec(text).isNegative()) {
+    issues.add(at, `must be a margin in points of the total, 0 or more, such as "0.50" (got ${JSON.stringify(raw)})`)
+    return null
+  }
+  if (!dec(text).times(100).isInteger()) {
+    issues.add(at, `must have at most 2 decimals, as published totals do (got ${JSON.stringify(raw)})`)
+    return null
+  }
+  return dec(text).toFixed(2)
+}
+
 function readConsequences(issues: IssueList, at: Segment[], raw: unknown): Consequences {
   if (!isObject(raw)) return EMPTY_CONSEQUENCES
+  const indifference = raw.indifference === undefined ? undefined : readIndifference(issues, [...at, 'indifference'], raw.indifference)
   const transfers: TransferRule[] = []
   if (Array.isArray(raw.transfers)) {
     raw.transfers.forEach((t, i) => {
@@ -143,8 +166,19 @@ function readConsequences(issues: IssueList, at: Segment[], raw: unknown): Conse
         else amount = dec(text).toFixed(2)
       }
       const minConfidence = t.minConfidence === undefined ? undefined : readConfidence(issues, [...here, 'minConfidence'], t.minConfidence)
+      const requireMargin = t.requireMargin === true
+      // A δ that is there but malformed is reported once, at the δ.
+      if (requireMargin && raw.indifference === undefined)
+        issues.add([...here, 'requireMargin'], `needs an indifference margin: set indifference (points of the total, such as "0.50") in the same consequences${at[0] === 'groups' ? " (a group's consequences replace the round's)" : ''}`)
       if (payer && payee && amount && minConfidence !== null)
-        transfers.push({ payer, payee, amount, ties: t.ties === 'skip' ? 'skip' : 'split', ...(minConfidence === undefined ? {} : { minConfidence }) })
+        transfers.push({
+          payer,
+          payee,
+          amount,
+          ties: t.ties === 'skip' ? 'skip' : 'split',
+          ...(minConfidence === undefined ? {} : { minConfidence }),
+          ...(requireMargin ? { requireMargin } : {}),
+        })
     })
   }
   const lists: Consequences['lists'] = {}
@@ -176,6 +210,7 @@ function readConsequences(issues: IssueList, at: Segment[], raw: unknown): Conse
     lists,
     selfCriticism,
     escalation: Array.isArray(raw.escalation) ? raw.escalation.filter(isString) : [],
+    ...(indifference === undefined || indifference === null ? {} : { indifference }),
   }
 }
 

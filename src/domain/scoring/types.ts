@@ -62,6 +62,14 @@ export interface TransferRule {
    * in at least this share of the replicates (src/domain/credibility/gate.ts).
    */
   minConfidence?: string
+  /**
+   * Indifference gate (SPEC §5): the transfer moves only when every unit it selects is at least
+   * the group's indifference margin δ (Consequences.indifference) away from the neighbouring
+   * unit on each side, by published totals: for last → first, the last unit at least δ below the
+   * next unit up and the first at least δ above the next unit down. Withheld when a gap is
+   * smaller than δ (a gap of exactly δ moves), or when no δ is set (src/domain/scoring/consequences.ts).
+   */
+  requireMargin?: boolean
 }
 
 export type RedList = { top: number } | { min: string }
@@ -75,6 +83,11 @@ export interface Consequences {
   selfCriticism: { bottom: number } | null
   /** Actions by consecutive rounds on the black list: [1st time, 2nd in a row, 3rd …]. */
   escalation: string[]
+  /**
+   * Indifference margin δ in points of the total, text with exactly 2 decimals ("0.50"): two
+   * units closer than δ are tied within the precision of the evaluation. Absent = none.
+   */
+  indifference?: string
 }
 
 /**
@@ -144,6 +157,10 @@ export interface UnitCredibility {
    */
   pFirst: string
   pLast: string
+  /** Standard error of the total from the design (√V_u at the variance components' estimates). */
+  standardError: string
+  /** What was sampled, per point type: points visited (of those registered, null = registry unknown), visits. */
+  sample: { pointType: string; points: number; registered: number | null; visits: number }[]
   /**
    * Weight sensitivity (component and indicator weights perturbed ±25%, renormalised). The
    * median is simple-statistics' (type 7), so it may end in .5; the range is [⌊q05⌋, ⌈q95⌉].
@@ -168,8 +185,32 @@ export interface GroupCredibility {
   method: string
   replicates: number
   seed: string
+  /**
+   * The fitted model: the spread of true totals in the group (τ, posterior median) and, per
+   * point type, the standard deviations between points and between visits at one point, on
+   * the scale of the total (points of the total per visit), with their degrees of freedom and
+   * how they were read (estimated; no-repeat-visits: no point seen twice, all treated as
+   * between points; conservative: too few points, spread of all visits of the type).
+   */
+  model: {
+    spread: string
+    components: { pointType: string; betweenPoints: string; withinPoint: string; dfBetween: number; dfWithin: number; source: 'estimated' | 'no-repeat-visits' | 'conservative' }[]
+  }
   last: MarginCredibility | null
   first: MarginCredibility | null
+  /**
+   * What would settle the last place, when it is not settled: no single unit is last with the
+   * target confidence (the minConfidence of a gated rule on the last place, else 0.9). null when
+   * it is settled or the group has fewer than two ranked units (src/domain/credibility/settle.ts).
+   */
+  settle: SettlePlan | null
+  /**
+   * The robustness check of the last place: the last unit's most damaging point (the one whose
+   * removal raises its total most) dropped, its total then, and P(last) drawn again. A gated
+   * transfer on the last place needs both P(last) figures to reach minConfidence. null without a
+   * single last unit.
+   */
+  lastWithoutWorstPoint: { unit: string; point: string; pointType: string; total: string; pLast: string } | null
   /** lastStaysLast: share of runs in which a unit that is last nominally is still last (3 decimals). */
   weightSensitivity: { runs: number; spread: string; lastStaysLast: string }
   /** Is the last unit last under every weighting? null when the group has no single last unit. */
@@ -187,6 +228,24 @@ export interface GroupCredibility {
    * "component:<code>") effective share of the total, 4 decimals.
    */
   effectiveWeights: Record<string, string>
+}
+
+/** Extra visits that would most raise the probability of naming the truly last unit. */
+export interface SettlePlan {
+  /** The confidence the last place should reach (3 decimals). */
+  target: string
+  /** The unit most likely last now, and its P(last). */
+  current: { unit: string; pLast: string }
+  /** Number of extra visits recommended. */
+  visits: number
+  /**
+   * Expected probability of naming the truly last unit once the visits are in (the unit then
+   * lowest is the truly last one), 3 decimals. Whether it reaches the target: `reaches`.
+   */
+  expected: string
+  reaches: boolean
+  /** By unit and point type: how many extra visits, at which registered points (not yet visited ones first). */
+  extra: { unit: string; pointType: string; visits: number; points: string[] }[]
 }
 
 export interface UnrankedUnit {
@@ -207,6 +266,26 @@ export interface Withheld {
   reason: string
 }
 
+/** The published gap between a unit at one end of the ranking and its neighbour, against δ. */
+export interface IndifferenceGap {
+  /** The single last (first) unit and the unit just above (below) it in the ranking. */
+  unit: string
+  next: string
+  /** Published difference, ≥ 0, 2 decimals: next − unit for last, unit − next for first. */
+  gap: string
+  /** gap < δ: the two are tied within the precision of the evaluation. */
+  tied: boolean
+}
+
+/** What the indifference margin says of a group's ends; present only when the rules set δ. */
+export interface Indifference {
+  /** δ, 2 decimals. */
+  margin: string
+  /** null when several units tie for last (first) or fewer than two units are ranked. */
+  last: IndifferenceGap | null
+  first: IndifferenceGap | null
+}
+
 export interface GroupResult {
   code: string
   name: string
@@ -219,6 +298,8 @@ export interface GroupResult {
   selfCriticism: string[]
   selfCriticismDuties: { unit: string; name: string; head: string | null }[]
   escalation: { unit: string; name: string; consecutive: number; action: string | null }[]
+  /** Present when the group's consequence rules set an indifference margin δ (SPEC §5). */
+  indifference?: Indifference
   /** Present when the credibility analysis ran (SPEC §5). */
   credibility?: GroupCredibility
 }
