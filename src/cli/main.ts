@@ -23,6 +23,9 @@ import { cliActor, err, out, withDatabase } from './context.js'
 import { addPublicationCommands, replicatesOption } from './publication-commands.js'
 import { addDatabaseCommands } from './database-commands.js'
 import { MAX_REPLICATES } from '../domain/credibility/index.js'
+import { SETTLE_MAX_VISITS } from '../domain/credibility/settle.js'
+import { addPlanCommands } from './plan-commands.js'
+import { settleVisitsOption } from './options.js'
 import { parseRecords } from '../domain/records/parse.js'
 
 
@@ -242,19 +245,33 @@ export function buildProgram(): Command {
     .option('--json', 'print the ranking JSON')
     .option('--credibility', 'add the credibility analysis: bootstrap intervals, P(first), P(last), weight sensitivity, dominance')
     .option('--replicates <n>', `bootstrap replicates (default 1000, at most ${MAX_REPLICATES})`, replicatesOption)
-    .action(async (roundCode: string, opts: { json?: boolean; credibility?: boolean; replicates?: number }) => {
+    .option('--settle-visits <n>', `extra visits the settle recommendation proposes, 1 to ${SETTLE_MAX_VISITS} (default: the fewest that reach the target)`, settleVisitsOption)
+    .action(async (roundCode: string, opts: { json?: boolean; credibility?: boolean; replicates?: number; settleVisits?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
-        const result = await computeRanking(db, roundCode, { credibility: opts.credibility === true, ...(opts.replicates !== undefined ? { replicates: opts.replicates } : {}) })
+        const result = await computeRanking(db, roundCode, {
+          credibility: opts.credibility === true,
+          ...(opts.replicates !== undefined ? { replicates: opts.replicates } : {}),
+          ...(opts.settleVisits !== undefined ? { settleVisits: opts.settleVisits } : {}),
+        })
         if (opts.json) return out(JSON.stringify(result))
         const r = await getRound(db, roundCode)
         const def = r.source as RoundDefinition
         const set = await getIndicatorSet(db, r.setCode, r.setVersion)
         const rules = Object.fromEntries(def.groups.map((g) => [g.code, g.consequences ?? def.consequences]))
-        out(rankingTable(result, { roundName: r.name, components: set.definition.components, rules, indicatorNames: Object.fromEntries(set.definition.indicators.map((i) => [i.code, i.type === 'indicator' ? i.name : i.text])) }))
+        out(
+          rankingTable(result, {
+            roundName: r.name,
+            components: set.definition.components,
+            rules,
+            indicatorNames: Object.fromEntries(set.definition.indicators.map((i) => [i.code, i.type === 'indicator' ? i.name : i.text])),
+            pointTypeNames: Object.fromEntries(set.definition.pointTypes.map((p) => [p.code, p.name])),
+          }),
+        )
       })
     })
 
   addPublicationCommands(program, round)
+  addPlanCommands(program)
 
   const users = program.command('users').description('users and their tokens')
   users

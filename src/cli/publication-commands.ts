@@ -7,10 +7,12 @@ import path from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import { loadConfig } from '../config.js'
 import { MAX_REPLICATES } from '../domain/credibility/index.js'
+import { SETTLE_MAX_VISITS } from '../domain/credibility/settle.js'
 import { isReportFormat, renderReport, reportFileName, REPORT_FORMATS, type ReportFormat } from '../reports/render.js'
 import { correctRound, publishRound, reportInput } from '../services/publication.js'
 import { demoSummary, runDemo } from '../services/demo.js'
 import { cliActor, err, out, withDatabase } from './context.js'
+import { settleVisitsOption } from './options.js'
 
 export function positiveInteger(value: string): number {
   const n = Number(value)
@@ -59,9 +61,13 @@ export function addPublicationCommands(program: Command, round: Command): void {
     .description('publish a reviewed round: freeze ranking, transfers, lists and credibility into a hashed snapshot and post the transfers to the ledger (review → published)')
     .argument('<code>')
     .option('--replicates <n>', `bootstrap replicates of the credibility analysis (default 1000, at most ${MAX_REPLICATES})`, replicatesOption)
-    .action(async (code: string, opts: { replicates?: number }) => {
+    .option('--settle-visits <n>', `extra visits the published settle recommendation proposes, 1 to ${SETTLE_MAX_VISITS} (default: the fewest that reach the target)`, settleVisitsOption)
+    .action(async (code: string, opts: { replicates?: number; settleVisits?: number }) => {
       await withDatabase(loadConfig(), async ({ db }) => {
-        const p = await publishRound(db, code, cliActor(), opts.replicates !== undefined ? { replicates: opts.replicates } : {})
+        const p = await publishRound(db, code, cliActor(), {
+          ...(opts.replicates !== undefined ? { replicates: opts.replicates } : {}),
+          ...(opts.settleVisits !== undefined ? { settleVisits: opts.settleVisits } : {}),
+        })
         out(`round ${p.round} published as revision ${p.revision}${p.reason ? ` (correction: ${p.reason})` : ''}: ${p.transfers} transfer(s) posted to the ledger`)
         out(`sha256 ${p.hash}`)
       })

@@ -39,6 +39,9 @@ export const ErrorCodes = {
   BACKUP_CHECK_FAILED: { kind: 'invalid', title: '恢复的数据校验未通过' },
   BACKUP_TOOL_MISSING: { kind: 'unavailable', title: '缺少 PostgreSQL 客户端工具' },
   DATABASE_PRIVILEGES: { kind: 'forbidden', title: '数据库角色无此权限' },
+  PLAN_NO_BASIS: { kind: 'conflict', title: '没有可作为抽样规划依据的轮次：请指定有考察记录的轮次，或给出先验的抽样误差' },
+  LAST_PLACE_SETTLED: { kind: 'conflict', title: '本组末位已可确定，无需补充考察' },
+  SETTLE_NOT_POSSIBLE: { kind: 'conflict', title: '在登记点位范围内补充考察也无法确定末位，没有可接受的补充考察计划' },
 } as const satisfies Record<string, { kind: ErrorKind; title: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

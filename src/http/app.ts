@@ -23,6 +23,7 @@ import photos from './routes/photos.js'
 import findingRoutes from './routes/findings.js'
 import workbooks from './routes/workbooks.js'
 import publication from './routes/publication.js'
+import plans from './routes/plans.js'
 import './types.js'
 
 export interface BuildOptions {
@@ -69,6 +70,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(findingRoutes)
   await app.register(workbooks)
   await app.register(publication)
+  await app.register(plans)
   await app.ready()
   return app
 }

@@ -22,10 +22,10 @@
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { DomainError, ErrorCodes } from '../domain/errors.js'
-import type { CredibilityOptions, RoundSamples } from '../domain/credibility/index.js'
+import type { CredibilityOptions, Registry, RoundSamples } from '../domain/credibility/index.js'
 import { packedBuffers, packSamples } from '../domain/credibility/packed-samples.js'
 import type { RoundInput, RoundResult } from '../domain/scoring/types.js'
-import { WORKER_MARK, type JobError, type JobMessage, type ReplyMessage } from './credibility-worker.js'
+import { WORKER_MARK, type JobError, type JobMessage, type JobOutcome, type PlanBasis, type ReplyMessage } from './credibility-worker.js'
 
 const FROM_SOURCES = import.meta.url.endsWith('.ts')
 const WORKER_URL = new URL(FROM_SOURCES ? './credibility-worker-tsx.js' : './credibility-worker.js', import.meta.url)
@@ -58,9 +58,13 @@ export interface PoolStats {
 interface Task {
   message: JobMessage
   transfer: ArrayBuffer[]
-  resolve(result: RoundResult): void
+  resolve(outcome: JobOutcome): void
   reject(error: Error): void
 }
+
+/** A job as the caller hands it, before it has an id. */
+type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never
+type Job = WithoutId<JobMessage>
 
 interface Slot {
   worker: Worker
@@ -109,6 +113,24 @@ export class CredibilityPool {
    * CREDIBILITY_BUSY when every worker is busy and `maxQueued` jobs wait already.
    */
   run(input: RoundInput, samples: RoundSamples, options: CredibilityOptions): Promise<RoundResult> {
+    return this.submit(samples, (packed) => ({ kind: 'analyse', input, samples: packed, options })).then((outcome) => {
+      if (outcome.kind !== 'analyse') throw new Error(`credibility worker: an analysis came back as ${outcome.kind}`)
+      return outcome.result
+    })
+  }
+
+  /**
+   * What a plan learns from a round (domain/credibility planBasis), in a worker: it runs the
+   * analysis with few draws, too long for the server's thread on a city's round. Refused like run().
+   */
+  planBasis(input: RoundInput, samples: RoundSamples, registry: Registry | undefined): Promise<PlanBasis> {
+    return this.submit(samples, (packed) => ({ kind: 'plan-basis', input, samples: packed, registry })).then((outcome) => {
+      if (outcome.kind !== 'plan-basis') throw new Error(`credibility worker: a plan basis came back as ${outcome.kind}`)
+      return outcome.basis
+    })
+  }
+
+  private submit(samples: RoundSamples, job: (packed: ReturnType<typeof packSamples>) => Job): Promise<JobOutcome> {
     if (this.closed) return Promise.reject(new Error('the credibility pool is closed'))
     const free = this.slots.some((s) => s.task === null) || this.slots.length < this.size
     if (!free && this.queue.length >= this.maxQueued) {
@@ -119,8 +141,8 @@ export class CredibilityPool {
       )
     }
     const packed = packSamples(samples)
-    return new Promise<RoundResult>((resolve, reject) => {
-      this.queue.push({ message: { id: this.nextId++, input, samples: packed, options }, transfer: packedBuffers(packed), resolve, reject })
+    return new Promise<JobOutcome>((resolve, reject) => {
+      this.queue.push({ message: { ...job(packed), id: this.nextId++ }, transfer: packedBuffers(packed), resolve, reject })
       this.dispatch()
     })
   }
@@ -153,7 +175,7 @@ export class CredibilityPool {
       const task = slot.task
       if (!task || reply.id !== task.message.id) return
       slot.task = null
-      if (reply.ok) task.resolve(reply.result)
+      if (reply.ok) task.resolve(reply.outcome)
       else task.reject(rebuild(reply.error))
       worker.unref()
       slot.idle = setTimeout(() => void this.stop(slot), this.idleMs).unref()

@@ -61,6 +61,8 @@ export interface PublishOptions {
   /** Bootstrap replicates and weight runs (defaults of the credibility analysis otherwise). */
   replicates?: number
   weightRuns?: number
+  /** Extra visits the published settle recommendation proposes (default: the fewest that reach the target). */
+  settleVisits?: number
   /** Publication time (tests and demos pin it); now by default. */
   now?: Date
 }
@@ -75,6 +77,7 @@ export async function publishRound(db: Database, code: string, actor: Actor, opt
       credibility: true,
       ...(options.replicates !== undefined ? { replicates: options.replicates } : {}),
       ...(options.weightRuns !== undefined ? { weightRuns: options.weightRuns } : {}),
+      ...(options.settleVisits !== undefined ? { settleVisits: options.settleVisits } : {}),
     })
     const publishedAt = options.now ?? new Date()
     const revision = round.revision + 1
@@ -171,6 +174,7 @@ async function buildSnapshot(db: Queryable, round: RoundRow, set: IndicatorSet, 
     reason: revision > 1 ? (round.correctionReason ?? '更正') : null,
     publishedAt: publishedAt.toISOString(),
     components: set.components.map((c) => ({ code: c.code, name: c.name })),
+    pointTypes: set.pointTypes.map((p) => ({ code: p.code, name: p.name })),
     indicators: set.indicators.map((i) => ({ code: i.code, name: i.type === 'indicator' ? i.name : i.text })),
     summary: await roundCounts(db, round.id),
     result,

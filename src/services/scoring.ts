@@ -12,9 +12,9 @@ import type { Queryable } from '../db/client.js'
 import { findSetDefinition } from '../db/queries/indicator-sets.js'
 import { standardsOfSet } from '../db/queries/records.js'
 import { earlierRoundsOfSeries, latestPublicationText, type RoundRow } from '../db/queries/rounds.js'
-import { evidenceByUnitStandard, evidenceFromFindings, roundGroupsWithMembers, unitValues, visitCounts, visitEvidence } from '../db/queries/scoring.js'
+import { evidenceByUnitStandard, evidenceFromFindings, registryPoints, roundGroupsWithMembers, unitValues, visitCounts, visitEvidence } from '../db/queries/scoring.js'
 import { toCount } from '../db/sql.js'
-import { readOptions, type CredibilityOptions, type RoundSamples, type VisitSample } from '../domain/credibility/index.js'
+import { readOptions, type CredibilityOptions, type Registry, type RoundSamples, type VisitSample } from '../domain/credibility/index.js'
 import { credibilityPool } from './credibility-pool.js'
 import { getRound } from './rounds.js'
 
@@ -138,6 +138,8 @@ export interface RankingOptions {
   /** Bootstrap replicates (default 1000, at most MAX_REPLICATES = 10,000) and weight-sensitivity runs (default 500). */
   replicates?: number
   weightRuns?: number
+  /** Extra visits the settle recommendation proposes (1 … 200; default: the fewest that reach the target). */
+  settleVisits?: number
 }
 
 /**
@@ -152,17 +154,34 @@ export async function computeRanking(db: Queryable, roundCode: string, options: 
     seed: round.code,
     ...(options.replicates !== undefined ? { replicates: options.replicates } : {}),
     ...(options.weightRuns !== undefined ? { weightRuns: options.weightRuns } : {}),
+    ...(options.settleVisits !== undefined ? { settleVisits: options.settleVisits } : {}),
   }
   readOptions(analysis)
   const input = await buildRoundInputFromDb(db, round)
   const gated = input.groups.some((g) => g.consequences.transfers.some((t) => t.minConfidence !== undefined))
   if (!options.credibility && !gated) return scoreRound(input)
   const samples = await roundSamples(db, round, input)
+  // Plain data: the pool's message to the worker carries it by structured clone.
+  analysis.registry = await roundRegistry(db, round.id)
   return credibilityPool().run(input, samples, analysis)
 }
 
+/**
+ * The round's point registry by unit code and point type (queries/scoring.ts registryPoints):
+ * how many points each stratum was sampled from, and which ones a settle plan may send
+ * evaluators to. Every unit of the round has an entry, {} when it has no point.
+ */
+export async function roundRegistry(db: Queryable, roundId: number): Promise<Registry> {
+  const registry: Record<string, Record<string, string[]>> = {}
+  for (const m of await roundGroupsWithMembers(db, roundId)) registry[m.unit_code] ??= {}
+  for (const r of await registryPoints(db, roundId)) ((registry[r.unit] ??= {})[r.pointType] ??= []).push(r.point)
+  // In code-point order whatever the database's collation: the settle plan draws points from these lists.
+  for (const byType of Object.values(registry)) for (const [type, list] of Object.entries(byType)) byType[type] = [...new Set(list)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return registry
+}
+
 /** Every unit's visits with their per-standard evidence, by unit code: the bootstrap's input. */
-async function roundSamples(db: Queryable, round: RoundRow, input: RoundInput): Promise<RoundSamples> {
+export async function roundSamples(db: Queryable, round: RoundRow, input: RoundInput): Promise<RoundSamples> {
   const codeById = new Map((await standardsOfSet(db, round.indicatorSetId)).map((s) => [s.id, s.code]))
   const members = await roundGroupsWithMembers(db, round.id)
   const unitCode = new Map(members.map((m) => [toCount(m.unit_id), m.unit_code]))

@@ -1,15 +1,20 @@
 /**
- * Budget (SPEC §5 credibility): the full analysis of a round — stratified bootstrap with
- * B = 1000 replicates, 500 weight-sensitivity runs, dominance, gate — of 200 units in 4 groups,
+ * Budget (SPEC §5 credibility): the full analysis of a round — B = 1000 draws of the true totals
+ * (two-stage design, hierarchical model), the worst-point check, the settle recommendation where
+ * the last place is not settled, 500 weight-sensitivity runs, dominance, gate — of 200 units in 4 groups,
  * 200 visits per unit (40,000 visits), 500 standards and ≈ 25 findings per visit (≈ 1,000,000
  * findings, about 21 (visit, standard) entries per visit), within 30× one exact in-memory scoring pass (scoreRound on the same RoundInput,
  * Decimal) measured in the same run, and under 10 s; peak RSS under 1 GB.
  *
  * The round is generated in memory (no database): per-visit samples first, then the units'
  * evidence summed from them. Deductions are multiples of 0.25, so the float sums used to write
- * the evidence are exact. BENCH_REPLICATES overrides B.
+ * the evidence are exact. BENCH_REPLICATES overrides B. Each unit's visits of a type go two by two
+ * to its points.
+ *
+ * Second budget: a plan for the round, and a recommendation of 50 extra visits for a group of 30
+ * units, each within 1 s.
  */
-import { analyseCredibility, type RoundSamples, type VisitSample } from '../../src/domain/credibility/index.js'
+import { analyseCredibility, planBasis, planRound, type RoundSamples, type VisitSample } from '../../src/domain/credibility/index.js'
 import { cyrb128, sfc32 } from '../../src/domain/credibility/random.js'
 import type { Component, Rule } from '../../src/domain/indicator-set/model.js'
 import { scoreRound } from '../../src/domain/scoring/score-round.js'
@@ -130,6 +135,8 @@ export function generate(): { input: RoundInput; samples: RoundSamples; findings
   return { input, samples, findings }
 }
 
+const perGroupOf = (input: RoundInput): number => input.groups[0]!.units.length
+
 export async function run(): Promise<void> {
   const t0 = performance.now()
   const { input, samples, findings } = generate()
@@ -154,4 +161,33 @@ export async function run(): Promise<void> {
   console.log(`scoreRound (exact, Decimal), one pass: ${s.toFixed(0)} ms (median of ${REPEAT})`)
   console.log(`credibility analysis, B = ${REPLICATES}, 500 weight runs: ${(a / 1000).toFixed(2)} s (budget 10 s; ${(cpuMs / 1000).toFixed(2)} s of CPU); ${ties} of ${SHAPE.groups} groups with a statistical tie for last, ${withheld} transfer(s) withheld by the gate`)
   console.log(`ratio analysis / scoring pass = ${(a / s).toFixed(1)}× (budget 30×); peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (budget 1024)`)
+
+  // A plan for the round from its own data (as the next round of the series would have it).
+  let basis = planBasis(input, samples, result)
+  const b = time(() => (basis = planBasis(input, samples, result)))
+  const planInput = {
+    round: 'BENCH-02',
+    basis: { kind: 'round' as const, round: input.code },
+    ...basis,
+    groups: input.groups.map((g) => ({ code: g.code, name: g.name, units: g.units.map((u) => ({ unit: u.code, name: u.name, registry: Object.fromEntries(POINT_TYPES.map((t) => [t, 40])) })) })),
+  }
+  let plan = planRound(planInput, { margin: 1, confidence: 0.9, power: 0.8, visitsPerPoint: 1 })
+  const p = time(() => (plan = planRound(planInput, { margin: 1, confidence: 0.9, power: 0.8, visitsPerPoint: 1 })))
+  console.log(`plan for Δ = 1 of ${SHAPE.units} units: basis ${(b / 1000).toFixed(2)} s, plan ${p.toFixed(0)} ms (budget 1 s together); resolvable: ${plan.resolvable}`)
+
+  // A recommendation of 50 extra visits for a group of 30 units whose last place is not settled.
+  let small: RoundInput = input
+  let smallResult = result
+  for (let k = 0; k + 30 <= perGroupOf(input); k += 5) {
+    small = { ...input, groups: [{ ...input.groups[0]!, units: input.groups[0]!.units.slice(k, k + 30) }] }
+    smallResult = scoreRound(small)
+    if (analyseCredibility(small, samples, smallResult, { seed: 'BENCH-30', replicates: 200, weightRuns: 1 }).groups[0]!.credibility!.settle) break
+  }
+  let settled = smallResult
+  const withSettle = time(() => (settled = analyseCredibility(small, samples, smallResult, { seed: 'BENCH-30', replicates: REPLICATES, weightRuns: 1, settleVisits: 50 })))
+  const recommendation = settled.groups[0]!.credibility!.settle
+  console.log(
+    `30 units: the whole analysis of the group, B = ${REPLICATES}, with a recommendation of 50 extra visits: ${withSettle.toFixed(0)} ms (budget 1 s for the recommendation)` +
+      (recommendation ? `; expected ${recommendation.expected} after ${recommendation.visits} visits` : '; the last place is settled, no recommendation'),
+  )
 }

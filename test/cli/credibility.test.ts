@@ -15,6 +15,7 @@ import { engineName } from '../helpers/db.js'
 import { freshChildDatabase, killChildren, runCli, type ChildDatabase, type RunResult } from '../helpers/process.js'
 import { sampleData, sampleFixture } from '../helpers/sample-round.js'
 import { readFileSync } from 'node:fs'
+import { registryOf } from '../helpers/registry.js'
 
 const TIMEOUT = 60_000
 const SET = 'indicators/sample-civility-2026.1.yaml'
@@ -40,7 +41,7 @@ async function ok(args: string[]): Promise<RunResult> {
   return r
 }
 
-/** The analysis of the sample records in this process, as the bundle's worker must give it. */
+/** The analysis of the sample records and registry in this process, as the bundle's worker must give it. */
 function inProcess(replicates: number): string {
   const parsed = parseIndicatorSetText(readFileSync(new URL(`../../${SET}`, import.meta.url), 'utf8'))
   if (!parsed.ok) throw new Error('the sample set does not validate')
@@ -49,7 +50,7 @@ function inProcess(replicates: number): string {
   if (!round.ok) throw new Error('the sample round does not validate')
   const data = sampleData() as DataFile
   const input = buildRoundInput(parsed.set, round.round, data)
-  return canonicalJson(analyseCredibility(input, visitSamples(parsed.set, round.round, data), scoreRound(input), { seed: round.round.code, replicates }))
+  return canonicalJson(analyseCredibility(input, visitSamples(parsed.set, round.round, data), scoreRound(input), { seed: round.round.code, replicates, registry: registryOf(round.round) }))
 }
 
 describe(`civindex score --credibility (${engineName})`, () => {

@@ -18,6 +18,7 @@ import { computeRanking } from '../../src/services/scoring.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
 import { createSampleRound, freshSampleData, loadSampleSet, sampleRoundText, uniqueCode, type SampleRound } from '../helpers/factories.js'
 import { parseRecords } from '../../src/domain/records/parse.js'
+import { registryOf } from '../helpers/registry.js'
 
 const actor = { id: null, name: 'test' }
 
@@ -28,14 +29,14 @@ beforeAll(async () => {
 })
 afterAll(async () => t?.drop())
 
-/** The pure analysis of the round's records, seeded with its code as the database path is. */
+/** The pure analysis of the round's records and registry, seeded with its code as the database path is. */
 async function pureAnalysis(sample: SampleRound): Promise<string> {
   const round = await getRound(t.handle.db, sample.code)
   const set = (await getIndicatorSet(t.handle.db, round.setCode, round.setVersion)).definition
   const def = round.source as RoundDefinition
   const data = sample.data as DataFile
   const input = buildRoundInput(set, def, data)
-  return canonicalJson(analyseCredibility(input, visitSamples(set, def, data), scoreRound(input), { seed: sample.code, ...OPTIONS }))
+  return canonicalJson(analyseCredibility(input, visitSamples(set, def, data), scoreRound(input), { seed: sample.code, registry: registryOf(def), ...OPTIONS }))
 }
 
 describe(`credibility through the database (${engineName})`, () => {

@@ -149,3 +149,32 @@ export async function visitEvidence(db: Queryable, roundId: number, totalsReady:
     totals: totals.map((t) => ({ visitId: t.visit_id, standardId: toCount(t.standard_id), findings: toCount(t.findings), deduction: t.deduction })),
   }
 }
+
+/**
+ * The point registry of a round's units, the population of the design's first stage: every
+ * active point of a unit of the round, under its unit and point type, and every point visited
+ * in the round even if it has been deactivated since, under the unit and point type its visits
+ * were recorded with (what the samples carry).
+ */
+export async function registryPoints(db: Queryable, roundId: number): Promise<{ unit: string; pointType: string; point: string }[]> {
+  const rows = await queryRows<{ unit: string; point_type: string; point: string }>(
+    db,
+    sql`select u.code as unit, p.point_type, p.code as point
+        from points p
+        join round_members m on m.unit_id = p.unit_id and m.round_id = ${roundId}
+        join units u on u.id = p.unit_id
+        where p.active
+        union
+        select u.code as unit, v.point_type, p.code as point
+        from (select distinct point_id, unit_id, point_type from visits where round_id = ${roundId}) v
+        join points p on p.id = v.point_id
+        join units u on u.id = v.unit_id`,
+  )
+  return rows.map((r) => ({ unit: r.unit, pointType: r.point_type, point: r.point }))
+}
+
+/** Whether any visit has been recorded in the round. */
+export async function roundHasVisits(db: Queryable, roundId: number): Promise<boolean> {
+  const rows = await queryRows<{ one: unknown }>(db, sql`select 1 as one from visits where round_id = ${roundId} limit 1`)
+  return rows.length > 0
+}

@@ -8,3 +8,5 @@ export const rectificationStatus = pgEnum('rectification_status', ['issued', 're
 export const ROLES = userRole.enumValues
 export type Role = (typeof ROLES)[number]
 export type RoundStatus = (typeof roundStatus.enumValues)[number]
+export const settlePlanStatus = pgEnum('settle_plan_status', ['open', 'done'])
+export type SettlePlanStatus = (typeof settlePlanStatus.enumValues)[number]

@@ -113,6 +113,8 @@ export interface Stratum {
   mean: number
   /** λ_uh: the stratum's loss level relative to the type's mean over the group (shrunk). */
   level: number
+  /** L_uh / L̄_h, not shrunk (what a plan assumes of the unit at the bottom). */
+  rawLevel: number
   /** ℓ_uh: the factor of the between-points component (header, 2b). */
   betweenScale: number
   /** √λ_uh: the factor of the visit-to-visit component (header, 2b). */
@@ -241,7 +243,7 @@ export function groupDesign(model: GroupModel, z: Float64Array, registry: Regist
     }
     const codes = registry?.[model.rowCodes[row]!]?.[model.typeCodes[type]!]
     const registered = codes === undefined ? null : Math.max(codes.length, m)
-    strata.push({ unit, type, visits: n, points: m, weightSquares, inverseRegistry: registered === null ? 0 : 1 / registered, registered, mean, level: lambda, betweenScale, withinScale, drops: [...byPoint.entries()].map(([point, list]) => ({ point, sum: list.reduce((a, b) => a + b, 0), visits: list.length, part: 0 })) })
+    strata.push({ unit, type, visits: n, points: m, weightSquares, inverseRegistry: registered === null ? 0 : 1 / registered, registered, mean, level: lambda, rawLevel: typeMean > 0 ? level / typeMean : 1, betweenScale, withinScale, drops: [...byPoint.entries()].map(([point, list]) => ({ point, sum: list.reduce((a, b) => a + b, 0), visits: list.length, part: 0 })) })
   }
 
   // Fallback statistics: spread of the type's visits around the type's mean.

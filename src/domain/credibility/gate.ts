@@ -18,8 +18,8 @@
  */
 import { dec } from '../decimal.js'
 import type { Consequences, GroupResult, Selector } from '../scoring/types.js'
-import type { Replicates } from './bootstrap.js'
-import { countWhere } from './bootstrap.js'
+import type { Replicates } from './replicates.js'
+import { countWhere } from './replicates.js'
 import { probability } from './figures.js'
 
 export function probabilityLabel(selector: Selector): string {

@@ -20,7 +20,7 @@
 import { DomainError } from '../errors.js'
 import { isDecimalText } from '../decimal.js'
 import type { GroupCredibility, GroupInput, GroupResult, RoundInput, RoundResult, SettlePlan, UnitCredibility } from '../scoring/types.js'
-import { countWhere, marginFigures, unitFigures, type Replicates } from './bootstrap.js'
+import { countWhere, marginFigures, unitFigures, type Replicates } from './replicates.js'
 import { recommendVisits, SETTLE_MAX_VISITS } from './settle.js'
 import { groupDesign, pooled, visitContributions, type Registry, type TypeStatistics } from './design.js'
 import { componentEstimates, posteriorDraws, type PosteriorSummary } from './posterior.js'
@@ -49,8 +49,6 @@ export interface CredibilityOptions {
   seed: string
   /** Registered points by unit and point type (the population of the design's first stage). */
   registry?: Registry
-  /** Sums of squares of earlier rounds of the series, by point type (pooled with the round's). */
-  prior?: TypeStatistics[]
   /** Number of extra visits the settle recommendation proposes (default: the fewest that reach the target). */
   settleVisits?: number
 }
@@ -72,7 +70,7 @@ const NOMINAL_TOLERANCE = 1e-6
 /** Checks the options and fills in the defaults; throws VALIDATION_FAILED naming the bad option. */
 export function readOptions(
   options: CredibilityOptions,
-): { replicates: number; runs: number; spread: string; seed: string; registry?: Registry; prior?: TypeStatistics[]; settleVisits?: number } {
+): { replicates: number; runs: number; spread: string; seed: string; registry?: Registry; settleVisits?: number } {
   const replicates = options.replicates ?? DEFAULT_REPLICATES
   const runs = options.weightRuns ?? DEFAULT_WEIGHT_RUNS
   const spread = options.spread ?? DEFAULT_SPREAD
@@ -85,13 +83,13 @@ export function readOptions(
   if (options.seed === '') bad('the seed (the round code) must not be empty')
   if (options.settleVisits !== undefined && (!Number.isInteger(options.settleVisits) || options.settleVisits < 1 || options.settleVisits > SETTLE_MAX_VISITS))
     bad(`settleVisits must be a whole number from 1 to ${SETTLE_MAX_VISITS} (got ${options.settleVisits})`)
-  return { replicates, runs, spread, seed: options.seed, ...(options.registry ? { registry: options.registry } : {}), ...(options.prior ? { prior: options.prior } : {}), ...(options.settleVisits !== undefined ? { settleVisits: options.settleVisits } : {}) }
+  return { replicates, runs, spread, seed: options.seed, ...(options.registry ? { registry: options.registry } : {}), ...(options.settleVisits !== undefined ? { settleVisits: options.settleVisits } : {}) }
 }
 
-export function methodSentence(replicates: number, seed: string, series: boolean): string {
+export function methodSentence(replicates: number, seed: string): string {
   return (
     `Two-stage design (points within point type, visits within points): each visit's share of the total, variance components ` +
-    `between points and between visits at a point pooled over the group's units${series ? ' and the earlier rounds of the series' : ''}, ` +
+    `between points and between visits at a point pooled over the group's units, ` +
     `finite-population correction from the registry; true totals drawn from the hierarchical normal model with the components' ` +
     `and the group spread's uncertainty integrated (B = ${replicates} draws seeded from ${JSON.stringify(seed)}, sfc32 over cyrb128); ` +
     `external components, measures and direct scores held fixed; 90% intervals are the 5th and 95th percentiles by ${QUANTILE_METHOD}.`
@@ -100,10 +98,20 @@ export function methodSentence(replicates: number, seed: string, series: boolean
 
 /** The group's design and sums of squares, as the series pools them (no draws). */
 export function groupStatistics(input: RoundInput, group: GroupInput, nominalResult: GroupResult, samples: RoundSamples, registry?: Registry): TypeStatistics[] {
+  return designOf(input, group, nominalResult, samples, registry).statistics
+}
+
+function designOf(input: RoundInput, group: GroupInput, nominalResult: GroupResult, samples: RoundSamples, registry?: Registry): ReturnType<typeof groupDesign> {
   const model = compileGroup(input, group, nominalResult.ranking, samples)
   const nominal = workspace(model)
   scoreDense(model, new Int32Array(model.visits).fill(1), nominal)
-  return groupDesign(model, visitContributions(model, nominal.score), registry).statistics
+  return groupDesign(model, visitContributions(model, nominal.score), registry)
+}
+
+/** Mean loss level L_uh / L̄_h (design.ts, 2b; not shrunk) of the strata of the group's lowest unit. */
+function bottomLevel(design: ReturnType<typeof groupDesign>, n: number): number | null {
+  const levels = design.strata.filter((st) => st.unit === n - 1).map((st) => st.rawLevel)
+  return levels.length > 0 ? levels.reduce((a, b) => a + b, 0) / levels.length : null
 }
 
 /**
@@ -177,7 +185,7 @@ function worstPointCheck(
       unit: nominalResult.ranking[i]!.unit,
       point: model.pointCodes[best.point]!,
       pointType: design.types[best.type]!,
-      total: score2(shifted[i]!),
+      total: score2(shifted[i]),
       pLast: probability(count, again.replicates),
     },
     hold: { unit: i, count },
@@ -254,7 +262,7 @@ function analyseGroup(input: RoundInput, group: GroupInput, nominalResult: Group
 
   const n = nominalResult.ranking.length
   const design = groupDesign(model, visitContributions(model, nominal.score), opts.registry)
-  const statistics = pooled(design.statistics, opts.prior)
+  const statistics = design.statistics
   const totals = Float64Array.from(nominalResult.ranking, (u) => Number(u.exact.total))
   const { runs, summary } = posteriorDraws(model, design, statistics, totals, opts.replicates, randomStream(opts.seed, 'posterior', group.code))
   const robust = worstPointCheck(model, design, statistics, totals, nominalResult, opts, group.code)
@@ -262,7 +270,7 @@ function analyseGroup(input: RoundInput, group: GroupInput, nominalResult: Group
   const lastUnits = nominalResult.ranking.flatMap((u, i) => (u.bottom === 1 ? [i] : []))
 
   const credibility: GroupCredibility = {
-    method: methodSentence(opts.replicates, opts.seed, (opts.prior?.length ?? 0) > 0),
+    method: methodSentence(opts.replicates, opts.seed),
     replicates: opts.replicates,
     seed: opts.seed,
     model: summaryFigures(summary),
@@ -307,8 +315,36 @@ export function analyseCredibility(input: RoundInput, samples: RoundSamples, res
  * groups, and the median over its groups of τ, the spread of true totals (null without a group
  * of two ranked units). Runs the analysis with few draws: τ's median needs no more.
  */
-export function planBasis(input: RoundInput, samples: RoundSamples, result: RoundResult, registry?: Registry): { statistics: TypeStatistics[]; spread: number | null } {
-  const analysed = analyseCredibility(input, samples, result, { seed: result.round, replicates: 200, weightRuns: 1, ...(registry ? { registry } : {}) })
-  const spreads = analysed.groups.flatMap((g) => (g.credibility && g.ranking.length >= 2 ? [Number(g.credibility.model.spread)] : [])).sort((a, b) => a - b)
-  return { statistics: roundStatistics(input, samples, result, registry), spread: spreads.length > 0 ? spreads[Math.floor((spreads.length - 1) / 2)]! : null }
+export function planBasis(
+  input: RoundInput,
+  samples: RoundSamples,
+  result: RoundResult,
+  registry?: Registry,
+): { statistics: TypeStatistics[]; spread: number | null; level: number } {
+  const median = (values: number[]): number | null => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return sorted.length > 0 ? sorted[Math.floor((sorted.length - 1) / 2)]! : null
+  }
+  const byType = new Map<string, TypeStatistics>()
+  const spreads: number[] = []
+  const levels: number[] = []
+  for (const g of result.groups) {
+    const group = input.groups.find((x) => x.code === g.code)
+    if (!group || g.ranking.length === 0) continue
+    const model = compileGroup(input, group, g.ranking, samples)
+    const nominal = workspace(model)
+    scoreDense(model, new Int32Array(model.visits).fill(1), nominal)
+    const design = groupDesign(model, visitContributions(model, nominal.score), registry)
+    for (const st of design.statistics) {
+      const acc = byType.get(st.pointType)
+      byType.set(st.pointType, acc ? pooled([acc], [st])[0]! : { ...st })
+    }
+    if (g.ranking.length < 2) continue
+    const totals = Float64Array.from(g.ranking, (u) => Number(u.exact.total))
+    spreads.push(posteriorDraws(model, design, design.statistics, totals, 200, randomStream(result.round, 'plan', g.code)).summary.spread)
+    const level = bottomLevel(design, g.ranking.length)
+    if (level !== null) levels.push(level)
+  }
+  const statistics = [...byType.values()].sort((a, b) => (a.pointType < b.pointType ? -1 : a.pointType > b.pointType ? 1 : 0))
+  return { statistics, spread: median(spreads), level: Math.max(1, median(levels) ?? 1) }
 }

@@ -4,7 +4,8 @@
  * π (the power), from the variance components of an earlier round (design.ts) or a stated prior.
  *
  * Per point type h, at k visits per point, the variance of one point's mean on the scale of the
- * total is S²_h = σ²_b,h + σ²_w,h / k, so a unit sampling m_h of its M_uh registered points has
+ * total is S²_h = λ² σ²_b,h + √λ σ²_w,h / k at the loss level λ of the units at the bottom
+ * (PlanInput.level), so a unit sampling m_h of its M_uh registered points has
  *     V_u(m) = Σ_h S²_h / m_h − σ²_b,h / M_uh            (design.ts, item 2, with w_p = 1/m_h)
  * (no finite-population term where the components could not be told apart). For a fixed number
  * of points m, V is smallest with m_h ∝ S_h (Neyman allocation, W_h S_h with the stratum weights
@@ -59,6 +60,13 @@ export interface PlanInput {
   statistics: TypeStatistics[]
   /** τ of the basis (median over its groups), null = unknown. */
   spread: number | null
+  /**
+   * Loss level λ of the unit at the bottom relative to its group (design.ts, 2b; the median
+   * over the basis's groups of the mean over the strata of their lowest unit, not shrunk, at
+   * least 1): the
+   * units the margin is about vary more than the typical one. Default 1.
+   */
+  level?: number
   groups: { code: string; name: string; units: PlanUnitInput[] }[]
 }
 
@@ -166,10 +174,12 @@ function allocate(types: readonly TypeSpread[], registry: readonly number[], tot
 
 export function planRound(input: PlanInput, request: PlanRequest): RoundPlan {
   readRequest(request)
+  const level = Math.max(1, input.level ?? 1)
   if (input.statistics.length === 0) throw new DomainError('VALIDATION_FAILED', 'plan: the basis has no point type with visits to learn the sampling error from')
   const types: TypeSpread[] = input.statistics.map((s) => {
     const c = componentEstimate(s, { ss: 0, df: 0 })
-    return { pointType: s.pointType, pointVariance: c.between + c.within / request.visitsPerPoint, between: c.between, correction: c.correction }
+    const between = c.between * level * level
+    return { pointType: s.pointType, pointVariance: between + (c.within * Math.sqrt(level)) / request.visitsPerPoint, between, correction: c.correction }
   })
   const target = targetVariance(request.margin, request.confidence, request.power, input.spread)
   const spreadSum = types.reduce((a, t) => a + Math.sqrt(t.pointVariance), 0)

@@ -44,7 +44,7 @@
  */
 import type { GroupModel } from './model.js'
 import { componentEstimate, componentSource, type ComponentSource, type GroupDesign, type TypeStatistics } from './design.js'
-import type { Replicates } from './bootstrap.js'
+import type { Replicates } from './replicates.js'
 import { EQUAL_WITHIN } from './rank.js'
 import type { RandomSource } from './random.js'
 
@@ -121,7 +121,11 @@ interface TypeDraw {
 function allVisits(design: GroupDesign): { ss: number; df: number } {
   let n = 0
   let sum = 0
-  for (const y of design.y) if (y === y) (n++, (sum += y))
+  for (const y of design.y) {
+    if (y !== y) continue
+    n++
+    sum += y
+  }
   if (n < 2) return { ss: 0, df: 0 }
   const mean = sum / n
   let ss = 0

@@ -9,7 +9,7 @@
  * discarded so that similar seeds ("2017-04", "2017-05") start far apart.
  * Each output is a 32-bit word divided by 2³², a number in [0, 1) with 32 random bits.
  *
- * Streams: every analysis (bootstrap, weight runs) of every group draws from its own stream,
+ * Streams: every analysis (posterior draws, weight runs, settle plans) of every group draws from its own stream,
  * seeded with `<seed>/<analysis>/<group code>`, so a group's figures do not depend on the
  * other groups of the round or on the order in which they are analysed.
  */
@@ -60,19 +60,8 @@ export function sfc32(seedWords: readonly [number, number, number, number]): Ran
 }
 
 /** The random source of one analysis of one group (see the header for the stream layout). */
-export function randomStream(seed: string, analysis: 'bootstrap' | 'weights' | 'posterior' | 'plan', group: string): RandomSource {
+export function randomStream(seed: string, analysis: 'weights' | 'posterior' | 'plan', group: string): RandomSource {
   return sfc32(cyrb128(`${seed}/${analysis}/${group}`))
-}
-
-/**
- * One bootstrap draw of a stratum of n visits, as visit weights: n indices are drawn uniformly
- * with replacement, index = ⌊random() × n⌋ — the draw of simple-statistics'
- * sampleWithReplacement with the same random source — and weights[start + index] counts how
- * often visit `index` was drawn (a multinomial(n; 1/n, …, 1/n) vector). The weights of the
- * stratum must be zero on entry.
- */
-export function drawStratum(random: RandomSource, weights: Int32Array, start: number, n: number): void {
-  for (let i = 0; i < n; i++) weights[start + Math.floor(random() * n)]!++
 }
 
 /** murmur3's 32-bit finaliser: a bijection of 32-bit words that mixes every input bit. */

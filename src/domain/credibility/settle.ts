@@ -10,10 +10,13 @@
  * and so V_u (the same formula, components at their estimates), hence the variance s'²_u the
  * posterior would have afterwards.
  *
- * Allocation: greedy, one visit at a time, to the (unit, point type) that most raises the
- * expected probability of correct selection below (a one-step-lookahead policy in the spirit of
- * the knowledge gradient for ranking and selection: Frazier, Powell & Dayanik 2008), among the
- * units that may be last (P(last) ≥ 0.5%). Visits go to point types the
+ * Allocation over units: OCBA, the optimal computing budget allocation for selecting the best
+ * (here the lowest) of several alternatives (Chen, Lin, Yücesan & Chick 2000): with b the unit
+ * lowest in m, δ_i = m_i − m_b and σ_i the per-visit standard deviation (√(s²_i × n_i)), the
+ * total visits of unit i are in the ratio N_i ∝ (σ_i/δ_i)² for i ≠ b and N_b = σ_b √(Σ N_i²/σ_i²):
+ * units close to the bottom and noisy get the visits, units far from it none. Extra visits
+ * bring each unit towards its share. Inside a unit, visits go one at a time to the point type
+ * where they lower V_u most (Neyman allocation, in whole visits). Visits go to point types the
  * unit already has (a new type would change which standards apply to it); the points are drawn
  * at random (seeded) from the registered points the round has not visited, so the extra visits
  * keep the sample random, and revisit the least-visited points when none is left — at most twice
@@ -28,7 +31,7 @@
  * reach the target the plan says so (`reaches: false`). A stated N is taken as it is.
  */
 import type { SettlePlan } from '../scoring/types.js'
-import type { Replicates } from './bootstrap.js'
+import type { Replicates } from './replicates.js'
 import type { GroupDesign, Registry, Stratum } from './design.js'
 import { probability } from './figures.js'
 import { normal, unitVariances } from './posterior.js'
@@ -39,11 +42,6 @@ export const SETTLE_MAX_VISITS = 200
 export const SETTLE_VISITS_PER_UNIT = 10
 /** A point is visited at most twice in all: more visits at one point say ever less about the unit. */
 export const SETTLE_VISITS_PER_POINT = 2
-
-interface Candidate {
-  unit: number
-  stratum: number
-}
 
 export interface SettleInput {
   design: GroupDesign
@@ -148,52 +146,98 @@ export function recommendVisits(input: SettleInput, random: RandomSource): Settl
   // normal-theory figure scales the variances after the visits alike.
   const inflation = Float64Array.from(V, (v, i) => (posterior(v) > 0 ? Math.max(1, variance[i]! / posterior(v)) : 1))
   const now = Float64Array.from(V, (v, i) => posterior(v) * inflation[i]!)
-  const future = Float64Array.from(now)
   const unitVariance = (unit: number, trial: Stratum[]): number =>
     posterior(unitVariances({ ...design, strata: trial.filter((st) => st.unit === unit) }, n, input.components)[unit]!) * inflation[unit]!
   const draws = Math.min(SETTLE_DRAWS, runs.replicates)
   const noise = new Float64Array(draws * n)
   for (let k = 0; k < noise.length; k++) noise[k] = normal(random)
-  // Only units that may be last need visits: P(last) of at least 0.5%.
-  const mayBeLast = new Uint8Array(n)
-  for (let i = 0; i < n; i++) {
-    let count = 0
-    for (let b = 0; b < runs.replicates; b++) if (runs.bottoms[b * n + i] === 1) count++
-    mayBeLast[i] = count >= 0.005 * runs.replicates ? 1 : 0
-  }
-  const candidates: Candidate[] = strata.flatMap((st, k) => (mayBeLast[st.unit] ? [{ unit: st.unit, stratum: k }] : []))
-  const limit = input.visits ?? Math.min(SETTLE_MAX_VISITS, SETTLE_VISITS_PER_UNIT * n)
-  let expected = expectedCorrect(runs, draws, mean, now, future, noise)
-  let visits = 0
-  while (visits < limit && candidates.length > 0 && (input.visits !== undefined || expected < input.target)) {
-    let choice = 0
-    let choiceValue = -Infinity
-    let choiceVariance = 0
-    for (let c = 0; c < candidates.length; c++) {
-      const { unit, stratum } = candidates[c]!
-      const extra = withExtraVisit(strata[stratum]!, counts[stratum]!)
-      if (!extra) continue
-      const trial = strata.map((st, k) => (k === stratum ? extra.st : st))
-      const saved = future[unit]!
-      future[unit] = Math.min(saved, unitVariance(unit, trial))
-      const value = expectedCorrect(runs, draws, mean, now, future, noise)
-      if (value > choiceValue) {
-        choiceValue = value
-        choice = c
-        choiceVariance = future[unit]!
-      }
-      future[unit] = saved
+  const unitVisits = new Float64Array(n)
+  for (const st of strata) unitVisits[st.unit]! += st.visits
+  let best = 0
+  for (let i = 1; i < n; i++) if (mean[i]! < mean[best]!) best = i
+
+  /** OCBA shares of the visits (header): N_i ∝ (σ_i/δ_i)², N_b = σ_b √(Σ N_i²/σ_i²). */
+  const shares = (): Float64Array => {
+    const sigma = Float64Array.from(now, (v, i) => Math.sqrt(Math.max(v, 1e-12) * Math.max(1, unitVisits[i]!)))
+    const floor = 0.1 * Math.max(...Array.from(now, Math.sqrt))
+    const r = new Float64Array(n)
+    let sum = 0
+    for (let i = 0; i < n; i++) {
+      if (i === best) continue
+      const delta = Math.max(mean[i]! - mean[best]!, floor, 1e-9)
+      r[i] = (sigma[i]! / delta) ** 2
+      sum += (r[i]! * r[i]!) / (sigma[i]! * sigma[i]!)
     }
-    if (choiceValue === -Infinity) break
-    const { unit, stratum } = candidates[choice]!
-    const next = withExtraVisit(strata[stratum]!, counts[stratum]!)!
-    strata[stratum] = next.st
-    counts[stratum] = next.counts
-    added[stratum]!++
-    future[unit] = choiceVariance
-    expected = choiceValue
-    visits++
+    r[best] = sigma[best]! * Math.sqrt(sum)
+    return r
   }
+  const share = shares()
+  const shareSum = share.reduce((a, b) => a + b, 0)
+
+  /** The plan for N visits: OCBA over units, then, inside a unit, one visit at a time where it lowers V_u most. */
+  const allocateVisits = (visits: number): { strata: Stratum[]; counts: number[][]; added: Int32Array; future: Float64Array } => {
+    const total = unitVisits.reduce((a, b) => a + b, 0) + visits
+    const want = Float64Array.from(share, (x, i) => Math.max(0, (x / shareSum) * total - unitVisits[i]!))
+    const wantSum = want.reduce((a, b) => a + b, 0)
+    const perUnit = new Int32Array(n)
+    const rest = Array.from(want, (w, i) => ({ i, exact: wantSum > 0 ? (w / wantSum) * visits : visits / n }))
+    let given = 0
+    for (const x of rest) {
+      perUnit[x.i] = Math.floor(x.exact)
+      given += perUnit[x.i]!
+    }
+    rest.sort((p, q) => q.exact - Math.floor(q.exact) - (p.exact - Math.floor(p.exact)) || p.i - q.i)
+    for (let k = 0; given < visits && k < rest.length; k++, given++) perUnit[rest[k]!.i]!++
+    const s2 = strata.map((st) => ({ ...st }))
+    const c2 = counts.map((c) => [...c])
+    const a2 = new Int32Array(strata.length)
+    const f2 = Float64Array.from(now)
+    for (let i = 0; i < n; i++) {
+      for (let x = 0; x < perUnit[i]!; x++) {
+        let choice = -1
+        let choiceVariance = Infinity
+        s2.forEach((st, k) => {
+          if (st.unit !== i) return
+          const extra = withExtraVisit(st, c2[k]!)
+          if (!extra) return
+          const v = unitVariance(i, s2.map((t, j) => (j === k ? extra.st : t)))
+          if (v < choiceVariance) {
+            choiceVariance = v
+            choice = k
+          }
+        })
+        if (choice < 0) break
+        const next = withExtraVisit(s2[choice]!, c2[choice]!)!
+        s2[choice] = next.st
+        c2[choice] = next.counts
+        a2[choice]!++
+        f2[i] = Math.min(f2[i]!, choiceVariance)
+      }
+    }
+    return { strata: s2, counts: c2, added: a2, future: f2 }
+  }
+
+  const limit = input.visits ?? Math.min(SETTLE_MAX_VISITS, SETTLE_VISITS_PER_UNIT * n)
+  let visits = input.visits ?? 0
+  let plan = allocateVisits(visits)
+  let expected = expectedCorrect(runs, draws, mean, now, plan.future, noise)
+  if (input.visits === undefined) {
+    // The fewest visits that reach the target (expected grows with N; checked by doubling, then halving).
+    let lo = 0
+    let hi = 1
+    while (hi < limit && expectedCorrect(runs, draws, mean, now, allocateVisits(hi).future, noise) < input.target) hi = Math.min(limit, hi * 2)
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1
+      if (expectedCorrect(runs, draws, mean, now, allocateVisits(mid).future, noise) >= input.target) hi = mid
+      else lo = mid
+    }
+    visits = hi
+    plan = allocateVisits(visits)
+    expected = expectedCorrect(runs, draws, mean, now, plan.future, noise)
+  }
+  strata.splice(0, strata.length, ...plan.strata)
+  added.set(plan.added)
+  visits = plan.added.reduce((a, b) => a + b, 0)
 
   const extra: SettlePlan['extra'] = []
   strata.forEach((st, k) => {
@@ -202,7 +246,7 @@ export function recommendVisits(input: SettleInput, random: RandomSource): Settl
     const type = design.types[st.type]!
     const visits = new Map(input.visited.get(unit)?.get(type) ?? [])
     const registered = input.registry?.[unit]?.[type] ?? []
-    const fresh = drawPoints(registered.filter((code) => !visits.has(code)).sort(), added[k]!, random)
+    const fresh = drawPoints(registered.filter((code) => !visits.has(code)).sort((p, q) => (p < q ? -1 : p > q ? 1 : 0)), added[k]!, random)
     const chosen: string[] = []
     for (let x = 0; x < added[k]!; x++) {
       let code = fresh[x]

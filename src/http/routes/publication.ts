@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/t
 import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { MAX_REPLICATES } from '../../domain/credibility/index.js'
+import { SETTLE_MAX_VISITS } from '../../domain/credibility/settle.js'
 import { DomainError } from '../../domain/errors.js'
 import { isReportFormat, renderReport, reportFileName, REPORT_FORMATS, REPORT_MEDIA_TYPES } from '../../reports/render.js'
 import { correctRound, publicationList, publishRound, reportInput } from '../../services/publication.js'
@@ -26,14 +27,23 @@ const publication: FastifyPluginAsync = async (app) => {
         summary: 'Publish a reviewed round (review → published): hashed snapshot with credibility, transfers posted to the ledger',
         tags: ['publication'],
         params: Params,
-        body: Type.Optional(Type.Object({ replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATES })) }, { additionalProperties: false })),
+        body: Type.Optional(
+          Type.Object(
+            { replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATES })), settleVisits: Type.Optional(Type.Integer({ minimum: 1, maximum: SETTLE_MAX_VISITS })) },
+            { additionalProperties: false },
+          ),
+        ),
         response: {
           200: Type.Object({ round: Type.String(), revision: Type.Integer(), hash: Type.String(), publishedAt: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), transfers: Type.Integer() }),
           ...problems(400, 401, 403, 404, 409, 503),
         },
       },
     },
-    async (request) => publishRound(app.db, request.params.code, actorOf(request), request.body?.replicates !== undefined ? { replicates: request.body.replicates } : {}),
+    async (request) =>
+      publishRound(app.db, request.params.code, actorOf(request), {
+        ...(request.body?.replicates !== undefined ? { replicates: request.body.replicates } : {}),
+        ...(request.body?.settleVisits !== undefined ? { settleVisits: request.body.settleVisits } : {}),
+      }),
   )
 
   app.post(

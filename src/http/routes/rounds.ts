@@ -4,6 +4,7 @@ import { getRoundSummary, listRoundSummaries, loadRound, transitionRound } from 
 import { importRecords } from '../../services/records.js'
 import { computeRanking } from '../../services/scoring.js'
 import { MAX_REPLICATES } from '../../domain/credibility/index.js'
+import { SETTLE_MAX_VISITS } from '../../domain/credibility/settle.js'
 import { DEFAULT_MAX_QUEUED } from '../../services/credibility-pool.js'
 import { actorOf } from '../actor.js'
 import { problems } from '../schemas.js'
@@ -131,14 +132,22 @@ const rounds: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'The round ranking computed now (SPEC §4.5), with transfers, lists and duties',
         tags: ['rounds'],
-        description: `With ?credibility=true the ranking carries the credibility analysis of SPEC §5 (bootstrap intervals, P(first), P(last), weight sensitivity, dominance); replicates sets B (default 1000, at most ${MAX_REPLICATES}). The analysis runs in a worker thread; when all workers are busy and ${DEFAULT_MAX_QUEUED} analyses wait, the answer is 503 CREDIBILITY_BUSY.`,
+        description: `With ?credibility=true the ranking carries the credibility analysis of SPEC §5 (bootstrap intervals, P(first), P(last), weight sensitivity, dominance, the settle recommendation); replicates sets B (default 1000, at most ${MAX_REPLICATES}); settleVisits sets how many extra visits the settle recommendation proposes (1 to ${SETTLE_MAX_VISITS}; default the fewest that reach the target). The analysis runs in a worker thread; when all workers are busy and ${DEFAULT_MAX_QUEUED} analyses wait, the answer is 503 CREDIBILITY_BUSY.`,
         params: Params,
-        querystring: Type.Object({ credibility: Type.Optional(Type.Boolean()), replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATES })) }),
+        querystring: Type.Object({
+          credibility: Type.Optional(Type.Boolean()),
+          replicates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATES })),
+          settleVisits: Type.Optional(Type.Integer({ minimum: 1, maximum: SETTLE_MAX_VISITS })),
+        }),
         response: { 200: Type.Unknown({ description: 'SPEC §4.5 ranking' }), ...problems(400, 401, 403, 404, 503) },
       },
     },
     async (request) =>
-      computeRanking(app.db, request.params.code, { credibility: request.query.credibility === true, ...(request.query.replicates !== undefined ? { replicates: request.query.replicates } : {}) }),
+      computeRanking(app.db, request.params.code, {
+        credibility: request.query.credibility === true,
+        ...(request.query.replicates !== undefined ? { replicates: request.query.replicates } : {}),
+        ...(request.query.settleVisits !== undefined ? { settleVisits: request.query.settleVisits } : {}),
+      }),
   )
 }
 

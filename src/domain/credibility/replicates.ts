@@ -1,29 +1,24 @@
 /**
- * Stratified bootstrap of a group (SPEC §5). One replicate: inside every stratum (a unit's
- * visits of one point type, n of them) draw n visits with replacement (drawStratum), re-score
- * every unit of the group with the frozen rules (fast-score.ts), re-rank the ranked units
- * (rank.ts). External components, measures and direct scores are not visit-based and stay as
- * recorded. B replicates give, per unit, the distribution of its total and of its place.
+ * Replicates: B joint draws of the ranked units' true totals of a group (posterior.ts), with each
+ * draw's ranks and bottoms, and the figures read from them (SPEC §5).
  *
  * Per unit (i in the nominal ranking order):
- *   total90 = [q(0.05), q(0.95)] of the replicate totals (unrounded, then published as text)
- *   rank90  = [⌊q(0.05)⌋, ⌈q(0.95)⌉] of the replicate ranks
- *   pFirst  = #{replicates with rank 1} / B,  pLast = #{replicates with bottom 1} / B
+ *   total90 = [q(0.05), q(0.95)] of the drawn totals (unrounded, then published as text)
+ *   rank90  = [⌊q(0.05)⌋, ⌈q(0.95)⌉] of the drawn ranks
+ *   pFirst  = #{draws with rank 1} / B,  pLast = #{draws with bottom 1} / B
  * Ties count for every tied unit, as the `first` and `last` selectors of the consequence rules
- * pick every tied unit: two units tied for last in a replicate both count as last there, so the
- * group's P(last) sum to 1 only when no replicate has a tie at the bottom.
+ * pick every tied unit (drawn totals tie only where no visit-based part varies).
  * Margins: for the last unit L and the unit N just above it in the nominal ranking,
- *   margin = N.total − L.total (published totals), margin90 from the replicates' unrounded
- *   N.total − L.total; a statistical tie when the published margin90 contains 0.
- * For first: F and the unit S just below it, F.total − S.total, likewise.
+ *   margin = N.total − L.total (published totals), margin90 from the draws' N.total − L.total;
+ *   a statistical tie when the published margin90 contains 0. For first: F and the unit S just
+ *   below it, F.total − S.total, likewise.
  */
 import type { MarginCredibility, RankedUnit, UnitCredibility } from '../scoring/types.js'
 import { dec } from '../decimal.js'
-import { scoreReplicate, workspace, type Workspace } from './fast-score.js'
+import type { Workspace } from './fast-score.js'
 import type { GroupModel } from './model.js'
 import { interval90, probability, rankInterval90, score2, sortedValues } from './figures.js'
-import { drawStratum, type RandomSource } from './random.js'
-import { ranker, type RankInput } from './rank.js'
+import type { RankInput } from './rank.js'
 
 /** B replicates of n ranked units, replicate-major: value of unit i in replicate b at b × n + i. */
 export interface Replicates {
@@ -45,25 +40,6 @@ export function rankInputOf(model: GroupModel, ws: Workspace): RankInput {
     findings: (i) => ws.rowFindings[ranked[i]!]!,
     visits: (i) => rowVisits[ranked[i]!]!,
   }
-}
-
-export function bootstrapGroup(model: GroupModel, replicates: number, random: RandomSource): Replicates {
-  const n = model.ranked.length
-  const out: Replicates = { replicates, n, totals: new Float64Array(replicates * n), ranks: new Int32Array(replicates * n), bottoms: new Int32Array(replicates * n) }
-  if (n === 0) return out
-  const ws = workspace(model)
-  const weights = new Int32Array(model.visits)
-  const rank = ranker(n, model.tiebreak)
-  const input = rankInputOf(model, ws)
-  const { strata, ranked } = model
-  for (let b = 0; b < replicates; b++) {
-    weights.fill(0)
-    for (let k = 0; k < strata.length; k += 2) drawStratum(random, weights, strata[k]!, strata[k + 1]! - strata[k]!)
-    scoreReplicate(model, weights, ws)
-    for (let i = 0; i < n; i++) out.totals[b * n + i] = ws.total[ranked[i]!]!
-    rank(input, out.ranks, out.bottoms, b * n)
-  }
-  return out
 }
 
 /** Unit i's values over the replicates. */
