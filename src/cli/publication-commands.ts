@@ -48,7 +48,7 @@ export function addPublicationCommands(program: Command, round: Command): void {
       const result = await runDemo({ dataDir: path.resolve(opts.data), outDir: path.resolve(opts.out), progress: (line) => err(line) })
       out('')
       out(`${result.rounds.at(-1)?.name ?? ''} 排名摘要：`)
-      for (const line of demoSummary(result.last)) out(line)
+      for (const line of demoSummary(result.last, result.pointTypes)) out(line)
       out('')
       out('通报文件：')
       for (const file of Object.values(result.files)) out(`  ${path.relative(process.cwd(), file)}`)

@@ -86,7 +86,8 @@ export const DEMO_MONTHS = [
 
 const CONSEQUENCES = {
   minGroupSize: 3,
-  transfers: [{ payer: { fromBottom: 1 }, payee: { rank: 1 }, amount: '200000.00', ties: 'split' as const }],
+  // The money moves only when the last place is statistically settled (SPEC §5, the confidence gate).
+  transfers: [{ payer: { fromBottom: 1 }, payee: { rank: 1 }, amount: '200000.00', ties: 'split' as const, minConfidence: '0.9' }],
   lists: { red: { top: 1 }, black: { bottom: 1 } },
   selfCriticism: { bottom: 1 },
   escalation: ['约谈（分管市领导）', '约谈（市委组织部）', '问责'],

@@ -107,6 +107,8 @@ export function lastPlaceSettled(g: GroupResult): boolean {
   const c = g.credibility
   if (!c?.last || c.last.statisticalTie || settleOf(c) !== null || g.indifference?.last?.tied === true) return false
   const pLast = g.ranking.find((u) => u.unit === c.last?.unit)?.credibility?.pLast
+  const robust = c.lastWithoutWorstPoint
+  if (robust && robust.unit === c.last.unit && dec(robust.pLast).lessThan(targetOf(c))) return false
   return pLast !== undefined && dec(pLast).greaterThanOrEqualTo(targetOf(c))
 }
 
@@ -124,7 +126,12 @@ function lastWords(g: GroupResult, c: GroupCredibility, names: CredibilityNames)
       : dec(pLast).lessThan(targetOf(c))
         ? `，低于${target}${settleOf(c) ? '' : '，末位尚未确定'}`
         : '，但末位排名仍存在不确定性'
-    sure = `；${names.unit(l.unit)}排名末位的概率为${percentWords(pLast)}${verdict}`
+    const robust = c.lastWithoutWorstPoint
+    const without =
+      robust && robust.unit === l.unit
+        ? `；去掉其扣分最多的一个点位（${names.pointType(robust.pointType)}${robust.point}）后总分为${robust.total}分，排名末位的概率为${percentWords(robust.pLast)}`
+        : ''
+    sure = `；${names.unit(l.unit)}排名末位的概率为${percentWords(pLast)}${without}${verdict}`
   }
   return `末位${names.unit(l.unit)}与倒数第二名${names.unit(l.next)}相差${signedWords(l.margin)}分，${interval}${sure}。`
 }

@@ -119,7 +119,7 @@ function selectorWords(text: string): string {
 }
 
 /** One failing figure of the confidence gate (src/domain/credibility/gate.ts): "P(last) of daguan is 0.620 (620 of 1000 replicates) < 0.9". */
-const GATE_FIGURE = /^P\((.+?)\) of (.+?) is ([\d.]+) \((\d+) of (\d+) replicates\) < ([\d.]+)$/
+const GATE_FIGURE = /^P\((.+?)\) of (.+?)( without its most damaging point)? is ([\d.]+) \((\d+) of (\d+) replicates\) < ([\d.]+)$/
 
 /** One gap of the indifference check (src/domain/scoring/consequences.ts): "d is 0.32 below c", "c, d are 0.30 below b". */
 const INDIFFERENCE_GAP = /^(.+?) (?:is|are) ([\d.]+) (below|above) (.+)$/
@@ -163,8 +163,8 @@ export function withheldReasonWords(reason: string, names: Readonly<Record<strin
   const figures = gate?.[1]?.split('; ').map((part) => GATE_FIGURE.exec(part))
   if (figures && figures.length > 0 && figures.every((f) => f !== null)) {
     const [first] = figures
-    const checks = figures.map((f) => `${name(f[2] ?? '')}${gatePositionWords(f[1] ?? '')}的概率为${percentWords(f[3] ?? '0')}`)
-    return `经排名可信度检验（模拟${first?.[5] ?? ''}次），${checks.join('，')}，低于规则要求的${percentWords(first?.[6] ?? '0', 0)}，排名在统计上不够确定，本期暂不划拨`
+    const checks = figures.map((f) => `${f[3] ? '去掉其扣分最多的一个点位后，' : ''}${name(f[2] ?? '')}${gatePositionWords(f[1] ?? '')}的概率为${percentWords(f[4] ?? '0')}`)
+    return `经排名可信度检验（模拟${first?.[6] ?? ''}次），${checks.join('，')}，低于规则要求的${percentWords(first?.[7] ?? '0', 0)}，排名在统计上不够确定，本期暂不划拨`
   }
   if (/P\((last|first)\)/.test(reason) && /confidence/i.test(reason)) {
     const side = /P\(first\)/.test(reason) ? 'first' : 'last'

@@ -19,6 +19,8 @@ import { publishRound, reportInput } from './publication.js'
 import { importRecords } from './records.js'
 import { loadRound, transitionRound } from './rounds.js'
 import { parseRecords } from '../domain/records/parse.js'
+import { settleWords } from '../reports/credibility-words.js'
+import { withheldReasonWords } from '../reports/words.js'
 
 export interface DemoOptions {
   /** Embedded database directory; emptied first. */
@@ -35,6 +37,8 @@ export interface DemoOutcome {
   rounds: { code: string; name: string; visits: number; findings: number; revision: number; hash: string }[]
   files: Record<'pdf' | 'xlsx' | 'html', string>
   last: RoundResult
+  /** Point type names by code (the indicator set's), for the summary. */
+  pointTypes: Record<string, string>
 }
 
 const BATCH = 10_000
@@ -83,14 +87,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       files[format] = file
     }
     options.progress(`通报已生成：PDF、Excel、HTML（${elapsed()}）`)
-    return { rounds, files, last: input.snapshot.result }
+    return { rounds, files, last: input.snapshot.result, pointTypes: Object.fromEntries((input.snapshot.pointTypes ?? []).map((t) => [t.code, t.name])) }
   } finally {
     await handle.close()
   }
 }
 
-/** A few lines per group: first, last, ties, the transfer and the escalation. */
-export function demoSummary(result: RoundResult): string[] {
+/**
+ * A few lines per group: first, last, ties, the transfer and the escalation, how sure the last
+ * place is and, when it is not settled, the extra visits that would settle it.
+ */
+export function demoSummary(result: RoundResult, pointTypes: Readonly<Record<string, string>> = {}): string[] {
   const lines: string[] = []
   for (const g of result.groups) {
     const name = new Map(g.ranking.map((u) => [u.unit, u.name]))
@@ -102,10 +109,13 @@ export function demoSummary(result: RoundResult): string[] {
         (ties.length > 0 ? `；并列名次 ${ties.join('、')}` : ''),
     )
     for (const t of g.transfers) lines.push(`  ${name.get(t.payer) ?? t.payer} 向 ${name.get(t.payee) ?? t.payee} 拨付人民币${yuanWords(t.amount)}`)
-    for (const w of g.withheld) lines.push(`  暂缓拨付：${w.reason}`)
+    const names: Record<string, string> = Object.fromEntries(g.ranking.map((u) => [u.unit, u.name]))
+    for (const w of g.withheld) lines.push(`  暂缓拨付：${withheldReasonWords(w.reason, names)}`)
     for (const e of g.escalation) if (e.consecutive > 1) lines.push(`  ${e.name} 连续${e.consecutive}期列入黑榜${e.action ? `：${e.action}` : ''}`)
     const pLast = last[0]?.credibility?.pLast
     if (pLast !== undefined && last.length === 1) lines.push(`  末位可信度 P(末位) = ${pLast}`)
+    const settle = settleWords(g, { unit: (code) => names[code] ?? code, part: (code) => code, pointType: (code) => pointTypes[code] ?? code })
+    if (settle) lines.push(`  ${settle}`)
   }
   return lines
 }

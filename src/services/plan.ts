@@ -25,6 +25,7 @@ import { EMPTY_CONSEQUENCES } from '../domain/round/validate.js'
 import type { Consequences } from '../domain/scoring/types.js'
 import { IssueList } from '../domain/validation.js'
 import type { Queryable } from '../db/client.js'
+import { findSetDefinition } from '../db/queries/indicator-sets.js'
 import { earlierRoundsOfSeries, type RoundRow } from '../db/queries/rounds.js'
 import { roundGroupsWithMembers, roundHasVisits } from '../db/queries/scoring.js'
 import { credibilityPool } from './credibility-pool.js'
@@ -124,13 +125,22 @@ export async function planForRound(db: Queryable, code: string, parameters: Plan
   let basis: PlanInput['basis']
   let learnt: Omit<PlanInput, 'round' | 'basis' | 'groups'>
   if (parameters.prior) {
+    const set = await findSetDefinition(db, round.indicatorSetId)
+    const known = new Set((set?.pointTypes ?? []).map((p) => p.code))
+    const unknown = Object.keys(parameters.prior.pointTypes).filter((code) => !known.has(code))
+    if (unknown.length > 0)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `the stated prior names point types that the indicator set ${round.setCode}@${round.setVersion} does not have`,
+        unknown.map((code) => ({ path: `prior.pointTypes.${code}`, message: `测评体系${round.setCode}@${round.setVersion}没有点位类型${code}（有：${[...known].join('、')}）` })),
+      )
     basis = { kind: 'prior' }
     learnt = { statistics: priorStatistics(parameters.prior), spread: parameters.prior.spread === undefined ? null : Number(parameters.prior.spread) }
   } else {
     let from: RoundRow | null = null
     if (parameters.from !== undefined) {
       from = await getRound(db, parameters.from)
-      if (!(await roundHasVisits(db, from.id))) throw noBasis(`轮次${from.code}没有考察记录，无法据此估计抽样误差；请指定另一轮，或给出先验的抽样误差（prior）`)
+      if (!(await roundHasVisits(db, from.id))) throw noBasis(`轮次${from.code}没有考察记录，无法据此估计抽样误差；请指定另一轮（from，命令行 --from），或给出先验的抽样误差（prior，命令行 --prior）`)
     } else {
       for (const r of await earlierRoundsOfSeries(db, round)) {
         if (await roundHasVisits(db, r.id)) {
@@ -138,11 +148,11 @@ export async function planForRound(db: Queryable, code: string, parameters: Plan
           break
         }
       }
-      if (!from) throw noBasis(`系列${round.series}中轮次${round.code}之前没有有考察记录的轮次；请用 from 指定一轮，或给出先验的抽样误差（prior）`)
+      if (!from) throw noBasis(`系列${round.series}中轮次${round.code}之前没有有考察记录的轮次；请指定作为依据的轮次（from，命令行 --from），或给出先验的抽样误差（prior，命令行 --prior）`)
     }
     basis = { kind: 'round', round: from.code }
     learnt = await roundBasis(db, from)
-    if (learnt.statistics.length === 0) throw noBasis(`轮次${from.code}没有参与排名单位的考察记录，无法据此估计抽样误差；请指定另一轮，或给出先验的抽样误差（prior）`)
+    if (learnt.statistics.length === 0) throw noBasis(`轮次${from.code}没有参与排名单位的考察记录，无法据此估计抽样误差；请指定另一轮（from，命令行 --from），或给出先验的抽样误差（prior，命令行 --prior）`)
   }
 
   const registry = await roundRegistry(db, round.id)

@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   load: () => import('./load.js'),
   excel: () => import('./excel.js'),
   credibility: () => import('./credibility.js'),
+  calibration: () => import('./credibility-calibration.js'),
   pdf: () => import('./pdf.js'),
   backup: () => import('./backup.js'),
 }

@@ -73,11 +73,8 @@ describe(`civindex plan and settle (${engineName})`, () => {
       expect(text).toContain('合计需抽查')
       expect(text).not.toMatch(/\bmarket\b/)
 
-      const plan = JSON.parse((await ok(['plan', 'cp-04', '--json', '--margin', '6', '--power', '0.6', '--confidence', '0.8', '--visits-per-point', '2'])).stdout) as RoundPlan
+      const plan = JSON.parse((await ok(['plan', 'cp-04', '--json', '--from', 'cp-03', '--margin', '6', '--power', '0.6', '--confidence', '0.8', '--visits-per-point', '2'])).stdout) as RoundPlan
       expect(plan).toMatchObject({ round: 'cp-04', basis: { kind: 'round', round: 'cp-03' }, margin: '6.00', confidence: '0.800', power: '0.600', visitsPerPoint: 2 })
-      const named = (await ok(['plan', 'cp-04', '--from', 'cp-03', '--margin', '6', '--power', '0.6', '--confidence', '0.8', '--visits-per-point', '2'])).stdout
-      expect(named).toContain('按轮次（cp-03）的抽样误差，末位与上一名真实相差6.00分时，有60%的把握使80%的置信门槛放行')
-      expect(named).toContain('每个点位考察2次')
 
       // The first round of its series has no basis: a stated prior is needed.
       const none = await fails(['plan', 'cp-03'])
@@ -126,8 +123,6 @@ describe(`civindex plan and settle (${engineName})`, () => {
       const progress = (await ok(['settle', 'cs-03', '--visits', '4', '--replicates', '300'])).stdout
       expect(progress).toContain('已接受的补充考察计划：')
       expect(progress).toMatch(/计划\d+：\d+年\d+月\d+日 \d\d:\d\d由cli:[^，]+接受，补充考察4次，已录入0次（进行中）/)
-      const listed = JSON.parse((await ok(['settle', 'cs-03', '--json', '--replicates', '300'])).stdout) as { accepted: { progress: { planned: number } }[] }
-      expect(listed.accepted.map((p) => p.progress.planned)).toEqual([4])
 
       expect((await fails(['settle', 'cs-03', '--visits', '0'])).stderr).toContain('补充考察次数须为1至200的整数')
       expect((await fails(['score', 'cs-03', '--credibility', '--settle-visits', '201'])).stderr).toContain('补充考察次数须为1至200的整数')

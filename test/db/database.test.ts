@@ -42,7 +42,7 @@ describe(`database on ${engineName}`, () => {
     // "table.column NO" from "table.column <data type> NO"
     const actual = (await columns(t.handle)).map((c) => `${c.split(' ')[0]} ${c.split(' ').at(-1)}`)
     expect(actual).toEqual(expected)
-    expect(Object.keys(snapshot.tables).length).toBe(27)
+    expect(Object.keys(snapshot.tables).length).toBe(28)
   })
 
   it.runIf(TEST_DATABASE_URL)('gives PostgreSQL and PGlite the same columns and types from the same migrations', async () => {

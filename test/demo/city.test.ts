@@ -141,7 +141,7 @@ describe('demo city: round files', () => {
     const def = readRound(city.rounds[0]!.file)
     expect(def.consequences).toEqual({
       minGroupSize: 3,
-      transfers: [{ payer: { fromBottom: 1 }, payee: { rank: 1 }, amount: '200000.00', ties: 'split' }],
+      transfers: [{ payer: { fromBottom: 1 }, payee: { rank: 1 }, amount: '200000.00', ties: 'split', minConfidence: '0.9' }],
       lists: { red: { top: 1 }, black: { bottom: 1 } },
       selfCriticism: { bottom: 1 },
       escalation: ['约谈（分管市领导）', '约谈（市委组织部）', '问责'],

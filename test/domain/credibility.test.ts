@@ -287,15 +287,15 @@ describe('figures', () => {
     expect(Math.abs(first - 1)).toBeLessThanOrEqual(0.0025 + 1e-12)
   })
 
-  it('puts a clearly worst unit last in every draw and a clearly best first almost always', () => {
-    const c = caseOf(spec([unit('a', 0), unit('b', 0.5), unit('c', 0.55), unit('z', 0.95)]))
+  it('puts a clearly worst unit last in every draw and a clearly best first in most', () => {
+    const c = caseOf(spec([unit('a', 0), unit('b', 0.1), unit('c', 0.12), unit('z', 0.9)]))
     const g = group(analyse(c))
     const z = g.ranking.find((u) => u.unit === 'z')!
     expect(z.credibility!.pLast).toBe('1.000')
     expect(z.credibility!.rank90).toEqual([4, 4])
     const a = g.ranking.find((u) => u.unit === 'a')!
-    expect(Number(a.credibility!.pFirst)).toBeGreaterThanOrEqual(0.9)
-    for (const u of g.ranking) if (u !== a) expect(Number(u.credibility!.pFirst)).toBeLessThan(0.1)
+    expect(Number(a.credibility!.pFirst)).toBeGreaterThanOrEqual(0.8)
+    for (const u of g.ranking) if (u !== a) expect(Number(u.credibility!.pFirst)).toBeLessThan(0.2)
     // a has no finding at all, yet its few points are a sample: its interval is not a point.
     expect(dec(a.credibility!.total90[0]).lessThan(a.credibility!.total90[1])).toBe(true)
     expect(dec(a.credibility!.standardError).greaterThan(0)).toBe(true)

@@ -86,6 +86,7 @@ function validParam(path: string, name: string): string {
   if (name === 'id') return path.startsWith('/api/v1/imports') ? '0'.repeat(24) : FINDING
   if (name === 'format') return 'json'
   if (name === 'revision') return '1'
+  if (name === 'group') return 'district'
   throw new Error(`no valid value for the path parameter ${name} of ${path}: add one`)
 }
 

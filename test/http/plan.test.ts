@@ -63,7 +63,7 @@ async function series(options: { minConfidence?: string } = {}): Promise<Series>
   const data = { ...designVisits({ prefix, units: UNITS }), ...designValues(prefix, UNITS) }
   await importRecords(db(), previous, parseRecords(data), actor)
   await loadRound(db(), designRoundText({ code: next, series: s, prefix, units: UNITS, period: { from: '2026-04-01', to: '2026-04-30' }, ...gate }), actor)
-  return { prefix, series: s, previous, next, data: data as DataFile }
+  return { prefix, series: s, previous, next, data }
 }
 
 /** The plan of `next` computed with the pure functions over the records of `basis`. */
@@ -113,7 +113,7 @@ describe(`GET and POST /api/v1/rounds/:code/plan (${engineName})`, () => {
     const s = await series()
     const res = await getPlan(s.next)
     expect(res.statusCode, res.body).toBe(200)
-    const plan = res.json() as RoundPlan
+    const plan = res.json<RoundPlan>()
     expect(plan).toMatchObject({ round: s.next, basis: { kind: 'round', round: s.previous }, margin: '1.00', confidence: '0.900', power: '0.800', visitsPerPoint: 1 })
     expect(plan).toEqual(await purePlan(s.next, { round: s.previous, data: s.data }, { margin: 1, confidence: 0.9, power: 0.8, visitsPerPoint: 1 }))
     // The registry's counts: 6 markets and 4 roads for every unit.
@@ -126,7 +126,7 @@ describe(`GET and POST /api/v1/rounds/:code/plan (${engineName})`, () => {
     const s = await series()
     const res = await getPlan(s.next, '?margin=6&confidence=0.8&power=0.6&visitsPerPoint=2')
     expect(res.statusCode, res.body).toBe(200)
-    const plan = res.json() as RoundPlan
+    const plan = res.json<RoundPlan>()
     expect(plan).toMatchObject({ margin: '6.00', confidence: '0.800', power: '0.600', visitsPerPoint: 2 })
     expect(plan).toEqual(await purePlan(s.next, { round: s.previous, data: s.data }, { margin: 6, confidence: 0.8, power: 0.6, visitsPerPoint: 2 }))
     expect(plan.resolvable).toBe(true)
@@ -141,7 +141,7 @@ describe(`GET and POST /api/v1/rounds/:code/plan (${engineName})`, () => {
     const s = await series({ minConfidence: '0.95' })
     const res = await getPlan(s.next)
     expect(res.statusCode, res.body).toBe(200)
-    expect((res.json() as RoundPlan).confidence).toBe('0.950')
+    expect(res.json<RoundPlan>().confidence).toBe('0.950')
   })
 
   it('learns from the round named by from, even in another series', async () => {
@@ -149,7 +149,7 @@ describe(`GET and POST /api/v1/rounds/:code/plan (${engineName})`, () => {
     const other = await series()
     const res = await getPlan(other.next, `?from=${s.previous}&margin=4`)
     expect(res.statusCode, res.body).toBe(200)
-    expect((res.json() as RoundPlan).basis).toEqual({ kind: 'round', round: s.previous })
+    expect(res.json<RoundPlan>().basis).toEqual({ kind: 'round', round: s.previous })
     // A basis round of another series with other units: the registry is still the planned round's.
     expect(res.json()).toEqual(await purePlan(other.next, { round: s.previous, data: s.data }, { margin: 4, confidence: 0.9, power: 0.8, visitsPerPoint: 1 }))
   })
@@ -158,7 +158,7 @@ describe(`GET and POST /api/v1/rounds/:code/plan (${engineName})`, () => {
     const s = await series()
     const res = await postPlan(s.next, { prior: PRIOR, margin: 2, power: 0.9 })
     expect(res.statusCode, res.body).toBe(200)
-    const plan = res.json() as RoundPlan
+    const plan = res.json<RoundPlan>()
     expect(plan.basis).toEqual({ kind: 'prior' })
     expect(plan).toEqual(await purePlan(s.next, null, { margin: 2, confidence: 0.9, power: 0.9, visitsPerPoint: 1 }, PRIOR))
     expect(plan.pointTypes.map((p) => [p.pointType, p.betweenPoints, p.withinPoint])).toEqual([
@@ -211,6 +211,7 @@ describe(`GET and POST /api/v1/rounds/:code/plan (${engineName})`, () => {
       [{ prior: { pointTypes: { market: { betweenPoints: '1' } } } }, 'market'],
       [{ prior: { pointTypes: { market: { betweenPoints: 1, withinPoint: '1' } } } }, 'betweenPoints'],
       [{ prior: PRIOR, from: s.previous }, 'from'],
+      [{ prior: { pointTypes: { ...PRIOR.pointTypes, harbour: { betweenPoints: '1', withinPoint: '1' } } } }, 'prior.pointTypes.harbour'],
       [{ prior: PRIOR, margin: 0 }, 'margin'],
       [{ prior: PRIOR, visitsPerPoint: 20 }, 'visitsPerPoint'],
     ] as const) {
@@ -235,7 +236,7 @@ describe(`the registry reaches the credibility analysis (${engineName})`, () => 
     const sampleOf = async (unit: string) => {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/rounds/${s.next}/ranking?credibility=true&replicates=50`, headers: bearer(t.tokens.admin) })
       expect(res.statusCode, res.body).toBe(200)
-      const ranking = (res.json() as RoundResult).groups.flatMap((g) => g.ranking)
+      const ranking = res.json<RoundResult>().groups.flatMap((g) => g.ranking)
       return ranking.find((u) => u.unit === unit)!.credibility!.sample
     }
     const unit = `${s.prefix}-a`

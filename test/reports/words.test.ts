@@ -36,6 +36,9 @@ describe('withheld reasons in Chinese', () => {
       '经排名可信度检验，大观区排名末位的概率为62.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨',
     )
     expect(withheldReasonWords('P(first) of b 0.55 < minConfidence 0.80', names)).toContain('迎江区排名第一的概率为55.0%，低于规则要求的80%')
+    expect(withheldReasonWords('confidence gate: P(last) of a without its most damaging point is 0.480 (480 of 1000 replicates) < 0.9', names)).toBe(
+      '经排名可信度检验（模拟1000次），去掉其扣分最多的一个点位后，大观区排名末位的概率为48.0%，低于规则要求的90%，排名在统计上不够确定，本期暂不划拨',
+    )
   })
 
   it('keeps a reason it does not know as it is', () => {

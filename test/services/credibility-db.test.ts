@@ -16,9 +16,10 @@ import { importRecords } from '../../src/services/records.js'
 import { getRound, loadRound, transitionRound } from '../../src/services/rounds.js'
 import { computeRanking } from '../../src/services/scoring.js'
 import { createTestDatabase, engineName, type TestDatabase } from '../helpers/db.js'
-import { createSampleRound, freshSampleData, loadSampleSet, sampleRoundText, uniqueCode, type SampleRound } from '../helpers/factories.js'
+import { createSampleRound, loadSampleSet, uniqueCode, type SampleRound } from '../helpers/factories.js'
 import { parseRecords } from '../../src/domain/records/parse.js'
 import { registryOf } from '../helpers/registry.js'
+import { designRoundText, designValues, designVisits, type DesignUnit } from '../helpers/design-round.js'
 
 const actor = { id: null, name: 'test' }
 
@@ -61,29 +62,43 @@ describe(`credibility through the database (${engineName})`, () => {
 
   it('runs it whenever a transfer rule carries minConfidence, and the gate decides the transfer', async () => {
     await loadSampleSet(t.handle.db)
-    const gated = (code: string, min: string) => {
-      const text = sampleRoundText({ code, series: uniqueCode('series') })
-      expect(text).toContain('amount: "200000" }')
-      return text.replace('amount: "200000" }', `amount: "200000", minConfidence: "${min}" }`)
-    }
-    const [g1, g2] = [uniqueCode('gated'), uniqueCode('gated')]
-    for (const [code, min] of [
-      [g1, '0.5'],
-      [g2, '1'],
-    ] as const) {
-      await loadRound(t.handle.db, gated(code, min), actor)
+    // Rounds with a real two-stage design (test/helpers/design-round.ts): one whose first and last
+    // units are far from the others (the gate asks both to hold their places), one with two units
+    // close at the bottom.
+    const gated = async (units: DesignUnit[], min: string): Promise<string> => {
+      const code = uniqueCode('gated')
+      const prefix = uniqueCode('g')
+      await loadRound(t.handle.db, designRoundText({ code, series: uniqueCode('series'), prefix, units, minConfidence: min }), actor)
       await transitionRound(t.handle.db, code, 'open', actor)
-      await importRecords(t.handle.db, code, parseRecords(freshSampleData()), actor)
+      await importRecords(t.handle.db, code, parseRecords({ ...designVisits({ prefix, units }), ...designValues(prefix, units) }), actor)
+      return code
     }
-    const kept = await computeRanking(t.handle.db, g1)
+    const clear = await gated(
+      [
+        { code: 'a', name: '甲区', level: 0.02 },
+        { code: 'b', name: '乙区', level: 1.5 },
+        { code: 'c', name: '丙区', level: 5 },
+      ],
+      '0.9',
+    )
+    const kept = await computeRanking(t.handle.db, clear, OPTIONS)
     expect(kept.groups[0]!.credibility).toBeDefined()
     expect(kept.groups[0]!.transfers.length).toBe(1)
-    // 乙区 is last in every replicate here (its visits leave no doubt), so even a gate of 1 passes;
-    // withholding under doubt is covered by the pure tests of the gate.
-    const gate1 = await computeRanking(t.handle.db, g2)
-    const last = gate1.groups[0]!.ranking.find((u) => u.bottom === 1)!
-    expect(last.credibility!.pLast).toBe('1.000')
-    expect(gate1.groups[0]!.transfers).toEqual(kept.groups[0]!.transfers)
-    expect(gate1.groups[0]!.withheld).toEqual([])
+    expect(kept.groups[0]!.withheld).toEqual([])
+
+    const close = await gated(
+      [
+        { code: 'a', name: '甲区', level: 0.1 },
+        { code: 'b', name: '乙区', level: 0.3 },
+        { code: 'c', name: '丙区', level: 0.7 },
+        { code: 'd', name: '丁区', level: 0.8 },
+      ],
+      '0.9',
+    )
+    const doubtful = await computeRanking(t.handle.db, close, OPTIONS)
+    const last = doubtful.groups[0]!.ranking.find((u) => u.bottom === 1)!
+    expect(Number(last.credibility!.pLast)).toBeLessThan(0.9)
+    expect(doubtful.groups[0]!.transfers).toEqual([])
+    expect(doubtful.groups[0]!.withheld.map((w) => w.rule)).toEqual([0])
   })
 })

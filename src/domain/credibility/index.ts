@@ -1,21 +1,31 @@
 /**
  * Ranking credibility (SPEC §5): how sure is the ranking, and does the money follow a place the
- * data can tell apart? Pure: the scoring input, every unit's visits (per-visit evidence) and the
- * nominal result of scoreRound in; the same result with credibility figures out.
+ * data can tell apart? Pure: the scoring input, every unit's visits (per-visit evidence, with the
+ * point visited) and the nominal result of scoreRound in; the same result with credibility
+ * figures out.
  *
- *   analyseCredibility(input, samples, result, { seed: round code })
+ *   analyseCredibility(input, samples, result, { seed: round code, registry })
  *     per group: compile the frozen rules into typed arrays (fast-score.ts), check the samples
  *     against the input's evidence, then
- *       - stratified bootstrap, B replicates (bootstrap.ts): per unit total90, rank90, pFirst,
- *         pLast; per group the margins at the last and first place, statistical ties;
+ *       - the design (design.ts): each visit's share of the total, strata (unit × point type),
+ *         points within strata, variance components pooled over the group's units;
+ *       - B draws of the true totals from the hierarchical model (posterior.ts): per unit
+ *         total90, rank90, pFirst, pLast, its standard error and what was sampled; per group the
+ *         margins at the last and first place, statistical ties, the fitted components;
+ *       - the worst-point check of the last place (worstPointCheck below);
+ *       - the settle recommendation when the last place is not settled (settle.ts);
  *       - weight sensitivity, N runs (sensitivity.ts): median rank and 5–95% rank range per
  *         unit, share of runs in which the last stays last;
  *       - dominance of the last unit and effective weights (dominance.ts);
  *       - the confidence gate of transfer rules with minConfidence (gate.ts).
+ *   planBasis + planRound (plan.ts): the plan before a round.
  *
  * Reproducible: every random draw comes from streams seeded with `seed` (random.ts), and the
  * visits are put in a canonical order, so the same data and seed give identical figures.
  * A group without ranked units gets credibility with no margins, no dominance and 0 runs.
+ * Validated by simulation: test/domain/credibility-clustered.test.ts (the analysis and the
+ * gate), credibility-plan.test.ts, credibility-settle.test.ts; more designs with
+ * `npm run bench calibration`.
  */
 import { DomainError } from '../errors.js'
 import { isDecimalText } from '../decimal.js'
@@ -239,6 +249,7 @@ function settlePlan(
       components: componentEstimates(design, statistics),
       runs,
       spread: summary.spread,
+      totals: Float64Array.from(nominalResult.ranking, (u) => Number(u.exact.total)),
       units: nominalResult.ranking.map((u) => u.unit),
       visited,
       registry: opts.registry,

@@ -19,15 +19,20 @@
  * where they lower V_u most (Neyman allocation, in whole visits). Visits go to point types the
  * unit already has (a new type would change which standards apply to it); the points are drawn
  * at random (seeded) from the registered points the round has not visited, so the extra visits
- * keep the sample random, and revisit the least-visited points when none is left — at most twice
- * in all per point.
+ * keep the sample random, and revisit the least-visited points when none is left — up to one
+ * visit more than the stratum's busiest point has had (at least two in all).
  *
- * Expected probability of naming the truly last afterwards (preposterior analysis, normal
- * theory: the future posterior mean m'_u given the truth θ_u is
- *     m'_u | θ_u ~ N(m_u + ρ_u (θ_u − m_u), (s²_u − s'²_u)(1 − ρ_u)),  ρ_u = (s²_u − s'²_u)/s²_u):
- * over the posterior draws θ of the analysis, the share in which the unit lowest in m' is the
- * unit lowest in θ. N is the smallest number of visits for which that share reaches the target
- * (checked after each visit), up to 10 per ranked unit (at most 200); when even that does not
+ * Expected probability of naming the truly last afterwards (preposterior analysis). The total
+ * published after the visits, T̂'_u, rests on the round's visits and the new ones, so its error
+ * e'_u = T̂'_u − θ_u and today's e_u = T̂_u − θ_u are nested estimators' errors:
+ * Cov(e_u, e'_u) = V'_u, and given θ_u (so e_u)
+ *     e'_u | e_u ~ N((V'_u/V_u) e_u, V'_u − V'_u²/V_u),
+ * with V_u, V'_u the sampling variances before and after (the components' estimates, scaled by
+ * the ratio of the draws' spread to the normal figure, which carries the components'
+ * uncertainty). Over the posterior draws θ of the analysis, the share in which the unit lowest in
+ * T̂' is the unit lowest in θ. With no extra visit this is today's P(last) of the nominal last
+ * unit. N is the smallest number of visits for which that share reaches the target (found by
+ * doubling, then halving), up to 10 per ranked unit (at most 200); when even that does not
  * reach the target the plan says so (`reaches: false`). A stated N is taken as it is.
  */
 import type { SettlePlan } from '../scoring/types.js'
@@ -40,7 +45,10 @@ import type { RandomSource } from './random.js'
 /** The most extra visits a recommendation proposes: 10 per ranked unit, at most 200 (a stated N too). */
 export const SETTLE_MAX_VISITS = 200
 export const SETTLE_VISITS_PER_UNIT = 10
-/** A point is visited at most twice in all: more visits at one point say ever less about the unit. */
+/**
+ * Revisits stop at one more visit than the stratum's busiest point has had, and at least 2 in
+ * all: more visits at one point say ever less about the unit.
+ */
 export const SETTLE_VISITS_PER_POINT = 2
 
 export interface SettleInput {
@@ -50,6 +58,8 @@ export interface SettleInput {
   runs: Replicates
   /** τ, the posterior median spread. */
   spread: number
+  /** The nominal (published, unrounded) totals, in the runs' order. */
+  totals: Float64Array
   /** Ranked unit codes, in the runs' order. */
   units: string[]
   /** Visited point codes per unit code and type (for choosing new points). */
@@ -73,12 +83,15 @@ function meansAndVariances(runs: Replicates): { mean: Float64Array; variance: Fl
  * A stratum after one more visit: at a registered point not yet visited while there is one (or
  * the registry is unknown), else at its least-visited point. `counts` are its visits per point.
  */
-function withExtraVisit(st: Stratum, counts: number[]): { st: Stratum; counts: number[] } | null {
+/** A stratum with the visits of its busiest point (the cap of revisits). */
+type Planned = Stratum & { busiest: number }
+
+function withExtraVisit(st: Planned, counts: number[]): { st: Planned; counts: number[] } | null {
   const next = [...counts]
   if (st.registered === null || next.length < st.registered) next.push(1)
   else {
     const least = Math.min(...next)
-    if (least >= SETTLE_VISITS_PER_POINT) return null
+    if (least >= Math.max(SETTLE_VISITS_PER_POINT, st.busiest + 1)) return null
     next[next.indexOf(least)]!++
   }
   const visits = st.visits + 1
@@ -94,7 +107,7 @@ export const SETTLE_DRAWS = 400
  * `noise` holds one standard normal per (draw, unit), shared by every candidate compared, so
  * that candidates differ only by their effect (common random numbers).
  */
-function expectedCorrect(runs: Replicates, draws: number, mean: Float64Array, now: Float64Array, future: Float64Array, noise: Float64Array): number {
+function expectedCorrect(runs: Replicates, draws: number, totals: Float64Array, now: Float64Array, future: Float64Array, noise: Float64Array): number {
   const { n } = runs
   const step = runs.replicates / draws
   let correct = 0
@@ -106,9 +119,9 @@ function expectedCorrect(runs: Replicates, draws: number, mean: Float64Array, no
     for (let i = 0; i < n; i++) {
       const theta = runs.totals[b * n + i]!
       if (theta < runs.totals[b * n + lowestTrue]!) lowestTrue = i
-      const gain = Math.max(0, now[i]! - future[i]!)
-      const rho = now[i]! > 0 ? gain / now[i]! : 0
-      const next = mean[i]! + rho * (theta - mean[i]!) + Math.sqrt(gain * (1 - rho)) * noise[d * n + i]!
+      const ratio = now[i]! > 0 ? Math.min(1, future[i]! / now[i]!) : 1
+      const error = (totals[i]! - theta) * ratio + Math.sqrt(Math.max(0, future[i]! - ratio * future[i]!)) * noise[d * n + i]!
+      const next = theta + error
       if (next < nextMin) {
         nextMin = next
         lowestNext = i
@@ -138,16 +151,15 @@ export function recommendVisits(input: SettleInput, random: RandomSource): Settl
   const tau2 = spread > 0 ? spread * spread : Infinity
   const posterior = (v: number): number => (v > 0 ? 1 / (1 / v + 1 / tau2) : 0)
 
-  const strata = design.strata.map((st) => ({ ...st }))
+  const strata = design.strata.map((st) => ({ ...st, busiest: Math.max(...st.drops.map((d) => d.visits)) }))
   const counts = strata.map((st) => st.drops.map((d) => d.visits))
   const added = new Int32Array(strata.length)
   const V = unitVariances({ ...design, strata }, n, input.components)
   // The draws' variance carries the uncertainty of the components as well; its ratio to the
   // normal-theory figure scales the variances after the visits alike.
   const inflation = Float64Array.from(V, (v, i) => (posterior(v) > 0 ? Math.max(1, variance[i]! / posterior(v)) : 1))
-  const now = Float64Array.from(V, (v, i) => posterior(v) * inflation[i]!)
-  const unitVariance = (unit: number, trial: Stratum[]): number =>
-    posterior(unitVariances({ ...design, strata: trial.filter((st) => st.unit === unit) }, n, input.components)[unit]!) * inflation[unit]!
+  const now = Float64Array.from(V, (v, i) => v * inflation[i]!)
+  const unitVariance = (unit: number, trial: Stratum[]): number => unitVariances({ ...design, strata: trial.filter((st) => st.unit === unit) }, n, input.components)[unit]! * inflation[unit]!
   const draws = Math.min(SETTLE_DRAWS, runs.replicates)
   const noise = new Float64Array(draws * n)
   for (let k = 0; k < noise.length; k++) noise[k] = normal(random)
@@ -175,7 +187,7 @@ export function recommendVisits(input: SettleInput, random: RandomSource): Settl
   const shareSum = share.reduce((a, b) => a + b, 0)
 
   /** The plan for N visits: OCBA over units, then, inside a unit, one visit at a time where it lowers V_u most. */
-  const allocateVisits = (visits: number): { strata: Stratum[]; counts: number[][]; added: Int32Array; future: Float64Array } => {
+  const allocateVisits = (visits: number): { strata: Planned[]; counts: number[][]; added: Int32Array; future: Float64Array } => {
     const total = unitVisits.reduce((a, b) => a + b, 0) + visits
     const want = Float64Array.from(share, (x, i) => Math.max(0, (x / shareSum) * total - unitVisits[i]!))
     const wantSum = want.reduce((a, b) => a + b, 0)
@@ -220,20 +232,20 @@ export function recommendVisits(input: SettleInput, random: RandomSource): Settl
   const limit = input.visits ?? Math.min(SETTLE_MAX_VISITS, SETTLE_VISITS_PER_UNIT * n)
   let visits = input.visits ?? 0
   let plan = allocateVisits(visits)
-  let expected = expectedCorrect(runs, draws, mean, now, plan.future, noise)
+  let expected = expectedCorrect(runs, draws, input.totals, now, plan.future, noise)
   if (input.visits === undefined) {
     // The fewest visits that reach the target (expected grows with N; checked by doubling, then halving).
     let lo = 0
     let hi = 1
-    while (hi < limit && expectedCorrect(runs, draws, mean, now, allocateVisits(hi).future, noise) < input.target) hi = Math.min(limit, hi * 2)
+    while (hi < limit && expectedCorrect(runs, draws, input.totals, now, allocateVisits(hi).future, noise) < input.target) hi = Math.min(limit, hi * 2)
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1
-      if (expectedCorrect(runs, draws, mean, now, allocateVisits(mid).future, noise) >= input.target) hi = mid
+      if (expectedCorrect(runs, draws, input.totals, now, allocateVisits(mid).future, noise) >= input.target) hi = mid
       else lo = mid
     }
     visits = hi
     plan = allocateVisits(visits)
-    expected = expectedCorrect(runs, draws, mean, now, plan.future, noise)
+    expected = expectedCorrect(runs, draws, input.totals, now, plan.future, noise)
   }
   strata.splice(0, strata.length, ...plan.strata)
   added.set(plan.added)
