@@ -448,6 +448,25 @@ function keepLast(scored: Scored, group: string, laggard: string, random: Random
   scored.setSurvey(laggard, scored.survey(laggard).plus(target.minus(me.exact.total).dividedBy(scored.surveyWeight(group))))
 }
 
+/**
+ * Brings the two lowest units of `group` within half a point of each other (the upper one's
+ * survey score lowered, or else the lower one's raised): a last place the credibility analysis
+ * cannot settle from the round's visits, so the notice shows what extra visits would settle it.
+ */
+function closeLast(scored: Scored, group: string): void {
+  const ranking = scored.result().groups.find((g) => g.code === group)!.ranking
+  if (ranking.length < 3) return
+  const last = ranking[ranking.length - 1]!
+  const next = ranking[ranking.length - 2]!
+  const weight = scored.surveyWeight(group)
+  const lower = dec(last.exact.total).plus('0.45').minus(next.exact.total).dividedBy(weight).toDecimalPlaces(2, Decimal.ROUND_HALF_UP)
+  const upper = scored.survey(next.unit).plus(lower)
+  if (upper.greaterThanOrEqualTo(0) && upper.lessThanOrEqualTo(100)) return scored.setSurvey(next.unit, upper)
+  const raise = dec(next.exact.total).minus('0.45').minus(last.exact.total).dividedBy(weight).toDecimalPlaces(2, Decimal.ROUND_HALF_DOWN)
+  const raised = scored.survey(last.unit).plus(raise)
+  if (raised.greaterThanOrEqualTo(0) && raised.lessThanOrEqualTo(100)) scored.setSurvey(last.unit, raised)
+}
+
 /** Makes two adjacent units of one group, away from first and last place, tie. */
 function makeTie(scored: Scored): void {
   interface Pair {
@@ -516,7 +535,10 @@ export function demoCity(options: DemoOptions = {}): DemoCity {
     const scored = new Scored(set, def, data, forScoring)
     const isLast = month === DEMO_MONTHS[DEMO_MONTHS.length - 1]
     keepLast(scored, 'district', laggard, stream(`${seed}/${month.code}/adjust`))
-    if (isLast) makeTie(scored)
+    if (isLast) {
+      makeTie(scored)
+      closeLast(scored, 'department')
+    }
     check(scored.result(), laggard, isLast)
     rounds.push({ code: month.code, file, data: scored.data })
   }

@@ -191,6 +191,35 @@ function rankingTable(g: NoticeGroup, fit: TableFit): Content {
   }
 }
 
+/**
+ * The precision table split by columns where even 6.5 pt with two-line titles would not fit:
+ * each part repeats the unit column and takes as many of the next columns as fit (a city's
+ * indicator set may have fifteen point types or more).
+ */
+function precisionParts(t: NoticeTable, width: number): NoticeTable[] {
+  const unit = t.columns.findIndex((c) => c.key === 'unit')
+  const widths = columnWidths(t, 6.5, true)
+  if (widths.reduce((a, b) => a + b, 0) <= width || unit < 0) return [t]
+  const parts: number[][] = []
+  let current: number[] = []
+  let used = widths[unit]!
+  t.columns.forEach((_, i) => {
+    if (i === unit) return
+    if (current.length > 0 && used + widths[i]! > width) {
+      parts.push(current)
+      current = []
+      used = widths[unit]!
+    }
+    current.push(i)
+    used += widths[i]!
+  })
+  if (current.length > 0) parts.push(current)
+  return parts.map((columns) => {
+    const keep = [unit, ...columns]
+    return { ...t, columns: keep.map((i) => t.columns[i]!), rows: t.rows.map((r) => ({ ...r, cells: keep.map((i) => r.cells[i] ?? '') })) }
+  })
+}
+
 /** What each unit sampled per point type, with its total's 90% interval and standard error. */
 function precisionTable(t: NoticeTable, width: number): { table: Content; height: number } {
   const fit = fitPlain(t, width)
@@ -288,11 +317,15 @@ function documentDefinition(input: ReportInput, m: NoticeModel, withCharts: bool
     if (g.settle) content.push(settleNote(g.settle))
     if (g.precision) {
       const width = fit.landscape ? LANDSCAPE_WIDTH : PORTRAIT_WIDTH
-      const { table: precision, height } = precisionTable(g.precision, width)
-      // The legend once, at the first table.
-      const lead: Content[] = [{ text: g.precision.title, style: 'h3' }, ...(legend ? [{ text: g.precision.legend, style: 'note' }] : [])]
-      content.push(...keepTogether(lead, [precision], 30 + (legend ? textHeight(g.precision.legend, 9, width) : 0) + height, fit.landscape, true))
-      legend = false
+      const parts = precisionParts(g.precision, width)
+      parts.forEach((part, k) => {
+        const { table: precision, height } = precisionTable(part, width)
+        // The legend once, at the first table; the title once per group, its parts numbered.
+        const title = parts.length > 1 ? `${g.precision!.title}（${k + 1}/${parts.length}）` : g.precision!.title
+        const lead: Content[] = [{ text: title, style: 'h3' }, ...(legend ? [{ text: g.precision!.legend, style: 'note' }] : [])]
+        content.push(...keepTogether(lead, [precision], 30 + (legend ? textHeight(g.precision!.legend, 9, width) : 0) + height, fit.landscape, true))
+        legend = false
+      })
     }
   })
   if (withCharts && m.charts.bars.length > 0) {

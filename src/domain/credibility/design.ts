@@ -74,7 +74,10 @@
  *    estimated (df_b = 0: no unit saw two points of the type), the conservative fallback is the
  *    spread of all the group's visits of the type around the type's mean, unit differences
  *    included, again without the correction; with a single visit of the type in the group, the
- *    same over all the group's visits.
+ *    same over all the group's visits. A stratum that visited every registered point of the type
+ *    (a census of the first stage, common for types with one or two points per unit) has no
+ *    error between points at all: only σ²_w / n_uh, from the pooled visit-to-visit component when
+ *    some point was seen twice, else the fallback per visit.
  */
 import type { GroupModel } from './model.js'
 import { CHECK, DEDUCT_POINT, DEDUCT_UNIT, GATE } from './model.js'
@@ -300,7 +303,7 @@ export function componentSource(s: TypeStatistics): ComponentSource {
  * Point estimates of a type's components (σ²_b, σ²_w, whether the finite-population correction
  * applies), as the header reads them; the posterior draws replace SS/df by SS/χ²_df.
  */
-export function componentEstimate(s: TypeStatistics, all: { ss: number; df: number }): { between: number; within: number; correction: boolean } {
+export function componentEstimate(s: TypeStatistics, all: { ss: number; df: number }): { between: number; within: number; correction: boolean; conservative?: boolean } {
   const source = componentSource(s)
   if (source === 'estimated') {
     const within = s.ssWithin / s.dfWithin
@@ -308,5 +311,5 @@ export function componentEstimate(s: TypeStatistics, all: { ss: number; df: numb
   }
   if (source === 'no-repeat-visits') return { between: s.ssBetween / s.dfBetween, within: 0, correction: false }
   const fallback = s.dfAll > 0 ? { ss: s.ssAll, df: s.dfAll } : all
-  return { between: fallback.df > 0 ? fallback.ss / fallback.df : 0, within: 0, correction: false }
+  return { between: fallback.df > 0 ? fallback.ss / fallback.df : 0, within: s.dfWithin > 0 ? s.ssWithin / s.dfWithin : 0, correction: false, conservative: true }
 }

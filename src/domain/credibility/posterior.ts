@@ -115,6 +115,8 @@ interface TypeDraw {
   between: number
   within: number
   correction: boolean
+  /** The conservative fallback of design.ts: `between` is the spread of all the type's visits. */
+  conservative?: boolean
 }
 
 /** The group-wide fallback statistics: all visits' y around their mean. */
@@ -142,7 +144,7 @@ function drawType(random: RandomSource, s: TypeStatistics, all: { ss: number; df
   }
   if (source === 'no-repeat-visits') return { between: drawVariance(random, s.ssBetween, s.dfBetween), within: 0, correction: false }
   const fallback = s.dfAll > 0 ? { ss: s.ssAll, df: s.dfAll } : all
-  return { between: drawVariance(random, fallback.ss, fallback.df), within: 0, correction: false }
+  return { between: drawVariance(random, fallback.ss, fallback.df), within: drawVariance(random, s.ssWithin, s.dfWithin), correction: false, conservative: true }
 }
 
 /** V_u of every ranked unit for the given per-type components (header, step 2). */
@@ -150,6 +152,14 @@ export function unitVariances(design: GroupDesign, n: number, types: readonly Ty
   out.fill(0)
   for (const st of design.strata) {
     const t = types[st.type]!
+    if (t.conservative) {
+      // A stratum that visited every registered point has no error between points, only between
+      // visits: the pooled visit-to-visit variance when some point was seen twice, else the fallback per visit.
+      const census = st.registered !== null && st.points >= st.registered
+      if (census) out[st.unit]! += (t.within > 0 ? st.withinScale * t.within : t.between) / st.visits
+      else out[st.unit]! += st.betweenScale * t.between * st.weightSquares
+      continue
+    }
     out[st.unit]! += st.betweenScale * t.between * (st.weightSquares - (t.correction ? st.inverseRegistry : 0)) + (st.withinScale * t.within) / st.visits
   }
   return out
