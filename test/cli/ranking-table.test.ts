@@ -28,10 +28,10 @@ describe('the CLI ranking table with the credibility analysis', () => {
   })
 
   it('says how sure the last place is, in the notice words, and never calls an unsettled one reliable', () => {
-    expect(text).toContain('  末位石化路街道与倒数第二名老峰镇相差1.08分，90%区间为−0.22至2.38分，区间包含0，两者在统计上并列末位；石化路街道排名末位的概率为62.0%，低于90%。')
+    expect(text).toContain('  末位石化路街道与倒数第二名老峰镇相差1.08分，90%区间为−0.22至2.38分，区间包含0，两者在统计上并列末位；石化路街道排名末位的概率为62.0%；去掉其扣分最多的一个点位（农贸市场shihualu-p1）后总分为74.63分，排名末位的概率为48.0%，低于90%。')
     expect(text).toContain('  末位石化路街道与上一名老峰镇相差1.08分，小于本次测评精度（1.20分），视为并列。')
     expect(text.split('末位排名在统计上可靠').length - 1).toBe(1)
-    expect(text).toContain('市卫生健康委排名末位的概率为100.0%，达到90%的把握，末位排名在统计上可靠')
+    expect(text).toContain('市卫生健康委排名末位的概率为100.0%；去掉其扣分最多的一个点位（农贸市场health-p1）后总分为71.79分，排名末位的概率为99.6%，达到90%的把握，末位排名在统计上可靠')
   })
 
   it('says what would settle the last place and what each unit sampled', () => {

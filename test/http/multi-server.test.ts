@@ -60,8 +60,17 @@ function expectStatus(answer: Answer, status: number): Answer {
 const visitAt = (point: string, extra: Record<string, unknown> = {}) => ({ id: randomUUID(), point, at: '2026-01-10T09:00:00+08:00', ...extra })
 
 async function visitUnit(id: string): Promise<string | null> {
-  const rows = await sql!`select u.code from visits v join units u on u.id = v.unit_id where v.id = ${id}`
-  return (rows[0]?.code as string | undefined) ?? null
+  // The restore test ends every connection to the database, this test's own too: its first query
+  // afterwards may meet the closed socket (ECONNRESET, or 57P01) before the client reconnects.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rows = await sql!`select u.code from visits v join units u on u.id = v.unit_id where v.id = ${id}`
+      return (rows[0]?.code as string | undefined) ?? null
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (attempt === 3 || (code !== 'ECONNRESET' && code !== '57P01' && code !== 'CONNECTION_CLOSED')) throw error
+    }
+  }
 }
 
 describe.skipIf(!TEST_DATABASE_URL)('three servers on one PostgreSQL database', () => {
