@@ -23,7 +23,7 @@
  * 90% of those rounds. How often the gate opens, by true margin at the bottom, is printed.
  *
  * Figures at the time of writing (B = 500; `npx vitest run test/domain/credibility-clustered.test.ts`):
- *   small:   coverage 91.7%; Brier 0.118 vs 0.139; P(last) bins 0.176→0.178 (n 3,181),
+ *   small:   coverage 91.7%; Brier 0.118 vs 0.139; P(last) bins 0.175→0.178 (n 3,180),
  *            0.373→0.399 (594), 0.574→0.606 (137); the gate opened in 1 round of 1,000, right.
  *   twenty:  coverage 86.1%; Brier 0.072; 0.390→0.391 (215), 0.586→0.642 (120), 0.799→0.861
  *            (101), 0.954→0.950 (60); the gate opened in 29 rounds of 400, right in all 29.

@@ -9,9 +9,9 @@
  * the payer is truly last in at least 90% of rounds.
  *
  * Figures at the time of writing (100 rounds, `npx vitest run test/domain/credibility-plan.test.ts`):
- * 20 rounds with a true margin above 4, the gate opened in 15 of them; the plan asked for a
- * median of 164 points per unit (over three types), and 1 round's plan could not be met with
- * the registry.
+ * 20 rounds with a true margin above 4, the gate opened in 13 of them (16 openings in all, every
+ * one naming the truly last unit); the plan asked for a median of 161 points per unit (over
+ * three types), and 1 round's plan could not be met with the registry.
  * Also unit tests of the arithmetic: Neyman allocation, the registry cap, bad requests.
  */
 import { describe, expect, it } from 'vitest'

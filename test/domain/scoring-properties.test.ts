@@ -21,6 +21,7 @@ import { validateRoundValue, type RoundDefinition } from '../../src/domain/round
 import { buildRoundInput, type DataFile } from '../../src/domain/scoring/from-records.js'
 import { scoreRound } from '../../src/domain/scoring/score-round.js'
 import type { GroupResult, RoundResult, Selector } from '../../src/domain/scoring/types.js'
+import { mulberry32 } from '../helpers/random.js'
 
 const RUNS = 200
 const POINT_TYPES = ['market', 'road', 'alley'] as const
@@ -267,17 +268,6 @@ function holds(selector: Selector, u: { rank: number; bottom: number }): boolean
   return 'rank' in selector ? u.rank === selector.rank : u.bottom === selector.fromBottom
 }
 
-/** A small deterministic PRNG (mulberry32) for shuffles. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function shuffled<T>(items: readonly T[], next: () => number): T[] {
   const out = [...items]
@@ -489,7 +479,7 @@ describe('scoring properties (fast-check)', () => {
     fc.assert(
       fc.property(shapeArb, fc.integer(), (shape, seed) => {
         const c = buildCase(shape)
-        const next = rng(seed)
+        const next = mulberry32(seed)
         const round: RoundDefinition = {
           ...c.round,
           groups: c.round.groups.map((g) => ({ ...g, units: shuffled(g.units, next) })),

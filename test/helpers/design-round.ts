@@ -6,6 +6,8 @@
  * rounds of different tests never share units (a unit's registry is every point it owns).
  */
 import { randomUUID } from 'node:crypto'
+import { poisson } from '../../src/demo/random.js'
+import { mulberry32 } from './random.js'
 
 export interface DesignUnit {
   code: string
@@ -57,29 +59,7 @@ export function designRoundText(o: DesignRoundOptions): string {
   ].join('\n')
 }
 
-/** A small seeded generator (mulberry32). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
-/** A Poisson draw (Knuth), small means. */
-function poisson(mean: number, random: () => number): number {
-  const limit = Math.exp(-Math.max(0, mean))
-  let k = 0
-  let p = random()
-  while (p > limit) {
-    k++
-    p *= random()
-  }
-  return k
-}
 
 export interface DesignVisitsOptions {
   prefix: string
@@ -94,7 +74,7 @@ export interface DesignVisitsOptions {
 
 /** Visits and findings (SPEC §6.1 records) for a design round. */
 export function designVisits(o: DesignVisitsOptions): { visits: { id: string; point: string; at: string }[]; findings: { id: string; visit: string; standard: string; count: number }[] } {
-  const random = generator(o.seed ?? 20_260_301)
+  const random = mulberry32(o.seed ?? 20_260_301)
   const month = o.month ?? '2026-03'
   const visits: { id: string; point: string; at: string }[] = []
   const findings: { id: string; visit: string; standard: string; count: number }[] = []
@@ -110,7 +90,7 @@ export function designVisits(o: DesignVisitsOptions): { visits: { id: string; po
         for (let v = 0; v < (o.visitsPerPoint ?? 2); v++) {
           const id = randomUUID()
           visits.push({ id, point: pointCode(o.prefix, u.code, type, p), at: `${month}-${String((day++ % 27) + 1).padStart(2, '0')}T10:00:00+08:00` })
-          const count = poisson(pointLevel, random)
+          const count = poisson(random, pointLevel)
           if (count > 0) findings.push({ id: randomUUID(), visit: id, standard, count })
         }
       }

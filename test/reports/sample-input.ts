@@ -35,6 +35,7 @@ import type {
   UnitInput,
 } from '../../src/domain/scoring/types.js'
 import { snapshotHash, type FindingRow, type LedgerRow, type PublishedSnapshot, type ReportInput } from '../../src/reports/snapshot.js'
+import { mulberry32 as random } from '../helpers/random.js'
 
 const COMPONENTS: Component[] = [
   { code: 'field', name: '实地考察', weight: '0.7', source: 'findings' },
@@ -142,17 +143,6 @@ function seedOf(text: string): number {
   return h >>> 0
 }
 
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface SampleUnit {
   input: UnitInput

@@ -67,7 +67,7 @@
  *    components from their posterior (posterior.ts), not by plugging in the estimates. Pooling
  *    with the previous round of the series was measured and left out of the analysis: it made
  *    P(last) over-confident (units given ≈ 0.57 were last 43% of the time); a plan (plan.ts)
- *    does learn its components from an earlier round (pooled(), roundStatistics).
+ *    does learn its components from an earlier round (planBasis in index.ts, addStatistics).
  *    When no point was visited twice (df_w = 0) every k_p is 1, SS_b/df_b estimates σ²_b + σ²_w
  *    together, and the whole of it is treated as between points without the finite-population
  *    correction: never smaller than the true variance. When a component still cannot be
@@ -272,24 +272,18 @@ export function groupDesign(model: GroupModel, z: Float64Array, registry: Regist
   return { types: model.typeCodes, strata, statistics, y }
 }
 
-/** Adds the series' statistics (the previous round's) to the group's, type by type. */
-export function pooled(own: readonly TypeStatistics[], prior: readonly TypeStatistics[] | undefined): TypeStatistics[] {
-  if (!prior || prior.length === 0) return own.map((s) => ({ ...s }))
-  const byType = new Map(prior.map((p) => [p.pointType, p]))
-  return own.map((s) => {
-    const p = byType.get(s.pointType)
-    if (!p) return { ...s }
-    return {
-      pointType: s.pointType,
-      ssWithin: s.ssWithin + p.ssWithin,
-      dfWithin: s.dfWithin + p.dfWithin,
-      ssBetween: s.ssBetween + p.ssBetween,
-      dfBetween: s.dfBetween + p.dfBetween,
-      cWithin: s.cWithin + p.cWithin,
-      ssAll: s.ssAll,
-      dfAll: s.dfAll,
-    }
-  })
+/** The statistics of one point type from two groups (or rounds) taken together: sums of squares and degrees of freedom add. */
+export function addStatistics(a: TypeStatistics, b: TypeStatistics): TypeStatistics {
+  return {
+    pointType: a.pointType,
+    ssWithin: a.ssWithin + b.ssWithin,
+    dfWithin: a.dfWithin + b.dfWithin,
+    ssBetween: a.ssBetween + b.ssBetween,
+    dfBetween: a.dfBetween + b.dfBetween,
+    cWithin: a.cWithin + b.cWithin,
+    ssAll: a.ssAll + b.ssAll,
+    dfAll: a.dfAll + b.dfAll,
+  }
 }
 
 /** Which reading of the header applies to a type's statistics. */

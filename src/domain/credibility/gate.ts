@@ -22,8 +22,13 @@ import type { Replicates } from './replicates.js'
 import { countWhere } from './replicates.js'
 import { probability } from './figures.js'
 
+/** The selector picks the last place: `last` or `{ fromBottom: 1 }`. */
+export function isLastSelector(selector: Selector): boolean {
+  return selector === 'last' || (typeof selector === 'object' && 'fromBottom' in selector && selector.fromBottom === 1)
+}
+
 export function probabilityLabel(selector: Selector): string {
-  if (selector === 'last' || (typeof selector === 'object' && 'fromBottom' in selector && selector.fromBottom === 1)) return 'P(last)'
+  if (selector === 'last' || isLastSelector(selector)) return 'P(last)'
   if (selector === 'first' || (typeof selector === 'object' && 'rank' in selector && selector.rank === 1)) return 'P(first)'
   return 'rank' in selector ? `P(rank ${selector.rank})` : `P(place ${selector.fromBottom} from the bottom)`
 }
@@ -56,7 +61,7 @@ export function applyConfidenceGate(
         const count = i === undefined ? 0 : holdCount(runs, i, selector)
         if (dec(count).lessThan(dec(rule.minConfidence!).times(runs.replicates)))
           failing.push(`${probabilityLabel(selector)} of ${unit} is ${probability(count, runs.replicates)} (${count} of ${runs.replicates} replicates) < ${rule.minConfidence}`)
-        else if (robustLast && i === robustLast.unit && probabilityLabel(selector) === 'P(last)' && dec(robustLast.count).lessThan(dec(rule.minConfidence!).times(runs.replicates)))
+        else if (robustLast && i === robustLast.unit && isLastSelector(selector) && dec(robustLast.count).lessThan(dec(rule.minConfidence!).times(runs.replicates)))
           failing.push(`P(last) of ${unit} without its most damaging point is ${probability(robustLast.count, runs.replicates)} (${robustLast.count} of ${runs.replicates} replicates) < ${rule.minConfidence}`)
       }
     }

@@ -32,13 +32,13 @@ import { isDecimalText } from '../decimal.js'
 import type { GroupCredibility, GroupInput, GroupResult, RoundInput, RoundResult, SettlePlan, UnitCredibility } from '../scoring/types.js'
 import { countWhere, marginFigures, unitFigures, type Replicates } from './replicates.js'
 import { recommendVisits, SETTLE_MAX_VISITS } from './settle.js'
-import { groupDesign, pooled, visitContributions, type Registry, type TypeStatistics } from './design.js'
+import { addStatistics, groupDesign, visitContributions, type Registry, type TypeStatistics } from './design.js'
 import { componentEstimates, posteriorDraws, type PosteriorSummary } from './posterior.js'
 import { dominance, effectiveIndicatorWeights } from './dominance.js'
 import { checkAgainstEvidence, scoreDense, workspace } from './fast-score.js'
 import { compileGroup, type GroupModel } from './model.js'
 import { QUANTILE_METHOD, probability, score2 } from './figures.js'
-import { applyConfidenceGate } from './gate.js'
+import { applyConfidenceGate, isLastSelector } from './gate.js'
 import { randomStream } from './random.js'
 import type { RoundSamples } from './sample.js'
 import { lastStaysLastCount, unitSensitivity, weightRuns } from './sensitivity.js'
@@ -106,39 +106,18 @@ export function methodSentence(replicates: number, seed: string): string {
   )
 }
 
-/** The group's design and sums of squares, as the series pools them (no draws). */
-export function groupStatistics(input: RoundInput, group: GroupInput, nominalResult: GroupResult, samples: RoundSamples, registry?: Registry): TypeStatistics[] {
-  return designOf(input, group, nominalResult, samples, registry).statistics
-}
-
-function designOf(input: RoundInput, group: GroupInput, nominalResult: GroupResult, samples: RoundSamples, registry?: Registry): ReturnType<typeof groupDesign> {
-  const model = compileGroup(input, group, nominalResult.ranking, samples)
+/** A group compiled, scored with every visit once, and its design read (design.ts). */
+function compiledDesign(input: RoundInput, group: GroupInput, ranking: GroupResult['ranking'], samples: RoundSamples, registry?: Registry) {
+  const model = compileGroup(input, group, ranking, samples)
   const nominal = workspace(model)
   scoreDense(model, new Int32Array(model.visits).fill(1), nominal)
-  return groupDesign(model, visitContributions(model, nominal.score), registry)
+  return { model, nominal, design: groupDesign(model, visitContributions(model, nominal.score), registry) }
 }
 
 /** Mean loss level L_uh / L̄_h (design.ts, 2b; not shrunk) of the strata of the group's lowest unit. */
 function bottomLevel(design: ReturnType<typeof groupDesign>, n: number): number | null {
   const levels = design.strata.filter((st) => st.unit === n - 1).map((st) => st.rawLevel)
   return levels.length > 0 ? levels.reduce((a, b) => a + b, 0) / levels.length : null
-}
-
-/**
- * The sums of squares of a whole round by point type, pooled over its groups: what the next
- * round of the series adds to its own (CredibilityOptions.prior), and what a plan starts from.
- */
-export function roundStatistics(input: RoundInput, samples: RoundSamples, result: RoundResult, registry?: Registry): TypeStatistics[] {
-  const byType = new Map<string, TypeStatistics>()
-  for (const g of result.groups) {
-    const group = input.groups.find((x) => x.code === g.code)
-    if (!group || g.ranking.length === 0) continue
-    for (const s of groupStatistics(input, group, g, samples, registry)) {
-      const acc = byType.get(s.pointType)
-      byType.set(s.pointType, acc ? (pooled([acc], [s])[0] as TypeStatistics) : { ...s })
-    }
-  }
-  return [...byType.values()].sort((a, b) => (a.pointType < b.pointType ? -1 : a.pointType > b.pointType ? 1 : 0))
 }
 
 function summaryFigures(summary: PosteriorSummary): GroupCredibility['model'] {
@@ -204,9 +183,7 @@ function worstPointCheck(
 
 /** The confidence the last place should reach: a gated rule's on the last place, else 0.9. */
 export function settleTarget(group: GroupInput): number {
-  const onLast = group.consequences.transfers.filter(
-    (t) => t.minConfidence !== undefined && (t.payer === 'last' || (typeof t.payer === 'object' && 'fromBottom' in t.payer && t.payer.fromBottom === 1)),
-  )
+  const onLast = group.consequences.transfers.filter((t) => t.minConfidence !== undefined && isLastSelector(t.payer))
   return onLast.length > 0 ? Math.max(...onLast.map((t) => Number(t.minConfidence))) : 0.9
 }
 
@@ -261,10 +238,8 @@ function settlePlan(
 }
 
 function analyseGroup(input: RoundInput, group: GroupInput, nominalResult: GroupResult, samples: RoundSamples, opts: ReturnType<typeof readOptions>): GroupResult {
-  const model = compileGroup(input, group, nominalResult.ranking, samples)
+  const { model, nominal, design } = compiledDesign(input, group, nominalResult.ranking, samples, opts.registry)
   checkAgainstEvidence(model, group)
-  const nominal = workspace(model)
-  scoreDense(model, new Int32Array(model.visits).fill(1), nominal)
   nominalResult.ranking.forEach((u, i) => {
     const fast = nominal.total[model.ranked[i]!]!
     if (!(Math.abs(fast - Number(u.exact.total)) <= NOMINAL_TOLERANCE))
@@ -272,7 +247,6 @@ function analyseGroup(input: RoundInput, group: GroupInput, nominalResult: Group
   })
 
   const n = nominalResult.ranking.length
-  const design = groupDesign(model, visitContributions(model, nominal.score), opts.registry)
   const statistics = design.statistics
   const totals = Float64Array.from(nominalResult.ranking, (u) => Number(u.exact.total))
   const { runs, summary } = posteriorDraws(model, design, statistics, totals, opts.replicates, randomStream(opts.seed, 'posterior', group.code))
@@ -342,13 +316,10 @@ export function planBasis(
   for (const g of result.groups) {
     const group = input.groups.find((x) => x.code === g.code)
     if (!group || g.ranking.length === 0) continue
-    const model = compileGroup(input, group, g.ranking, samples)
-    const nominal = workspace(model)
-    scoreDense(model, new Int32Array(model.visits).fill(1), nominal)
-    const design = groupDesign(model, visitContributions(model, nominal.score), registry)
+    const { model, design } = compiledDesign(input, group, g.ranking, samples, registry)
     for (const st of design.statistics) {
       const acc = byType.get(st.pointType)
-      byType.set(st.pointType, acc ? pooled([acc], [st])[0]! : { ...st })
+      byType.set(st.pointType, acc ? addStatistics(acc, st) : { ...st })
     }
     if (g.ranking.length < 2) continue
     const totals = Float64Array.from(g.ranking, (u) => Number(u.exact.total))
